@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Swift 6 language mode with strict concurrency everywhere.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "rfid-pos-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["gateway"]),
+        .library(name: "GatewayCore", targets: ["GatewayCore"]),
+        .library(name: "EPC", targets: ["EPC"]),
+        .library(name: "Matching", targets: ["Matching"]),
+        .library(name: "Bus", targets: ["Bus"]),
+        .library(name: "CRMStore", targets: ["CRMStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // C shims: thin system-library targets.
+        .systemLibrary(
+            name: "CZeroMQ",
+            path: "Sources/CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibUSB",
+            path: "Sources/CLibUSB",
+            pkgConfig: "libusb-1.0",
+            providers: [.apt(["libusb-1.0-0-dev"])]
+        ),
+
+        // The domain core and the standards it leans on.
+        .target(
+            name: "EPC",
+            path: "Sources/EPC",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GatewayCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/GatewayCore",
+            swiftSettings: swiftSettings
+        ),
+
+        // Drivers: the edge. Each turns device bytes into reads or transactions.
+        .target(
+            name: "Simulator",
+            dependencies: ["GatewayCore", "EPC", .product(name: "Logging", package: "swift-log")],
+            path: "Drivers/Simulator",
+            swiftSettings: swiftSettings
+        ),
+
+        // Left to right: Matching, Bus, CRMStore.
+        .target(
+            name: "Matching",
+            dependencies: ["GatewayCore", "EPC", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Matching",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Bus",
+            dependencies: ["GatewayCore", "CZeroMQ", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Bus",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CRMStore",
+            dependencies: [
+                "GatewayCore", "Bus",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/CRMStore",
+            swiftSettings: swiftSettings
+        ),
+
+        // The CLI and the wiring.
+        .executableTarget(
+            name: "gateway",
+            dependencies: [
+                "GatewayCore", "EPC", "Simulator", "Matching", "Bus", "CRMStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/gateway",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EPCTests", dependencies: ["EPC"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "GatewayCore", "EPC"], swiftSettings: swiftSettings),
+        .testTarget(name: "BusTests", dependencies: ["Bus", "GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CRMStoreTests", dependencies: ["CRMStore", "GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "gatewayTests", dependencies: ["gateway", "GatewayCore"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,88 @@
+import GatewayCore
+
+/// The CRM store's settings: `crm:` in the config.
+///
+/// ```yaml
+/// crm:
+///   db: .gateway/crm.sqlite
+///   embedded: true
+///   seed:
+///     customers: customers.csv
+///     products: products.csv
+///   batch:
+///     maxEvents: 500
+///     maxDelay: 50ms
+/// ```
+public struct CRMConfig: ConfigSection, Sendable, Equatable {
+    /// CSV files imported when the store starts with empty tables: `crm.seed`.
+    public struct Seed: ConfigSection, Sendable, Equatable {
+        /// The customers CSV, as written in the config; relative paths are the caller's to resolve
+        /// against the config file's folder.
+        public var customers: String?
+        /// The products CSV, as written in the config; resolved like ``customers``.
+        public var products: String?
+
+        /// No seed files.
+        public init() {}
+
+        /// Reads `crm.seed`.
+        public init(config: ConfigMap) throws {
+            customers = try Self.path(config, "customers")
+            products = try Self.path(config, "products")
+        }
+
+        private static func path(_ config: ConfigMap, _ key: String) throws -> String? {
+            guard let value: String = try config.optional(key) else { return nil }
+            guard !value.isEmpty else { throw ConfigError(.invalidValue, at: config.path(of: key), "must not be empty") }
+            return value
+        }
+    }
+
+    /// How events are grouped into write transactions: `crm.batch`.
+    ///
+    /// One transaction per event would cap the store at a few hundred events a second on an fsync;
+    /// batching trades a little latency for throughput.
+    public struct Batch: ConfigSection, Sendable, Equatable {
+        /// The most events written in one transaction.
+        public var maxEvents: Int = 500
+        /// The longest an event waits for its batch to fill before it is written anyway.
+        public var maxDelay: Duration = .milliseconds(50)
+
+        /// The defaults: 500 events or 50 ms, whichever comes first.
+        public init() {}
+
+        /// Reads `crm.batch`.
+        public init(config: ConfigMap) throws {
+            maxEvents = try config.value("maxEvents", default: maxEvents)
+            guard (1...1_000_000).contains(maxEvents) else {
+                throw ConfigError(.invalidValue, at: config.path(of: "maxEvents"), "\(maxEvents) is out of range (1–1000000)")
+            }
+            maxDelay = try config.value("maxDelay", default: maxDelay)
+            guard maxDelay <= .seconds(60) else {
+                throw ConfigError(.invalidValue, at: config.path(of: "maxDelay"),
+                                  "\(maxDelay.milliseconds)ms is too long (at most 60s): the dashboard would lag behind")
+            }
+        }
+    }
+
+    /// The SQLite database file, relative to the working directory.
+    public var db: String = ".gateway/crm.sqlite"
+    /// Whether the store runs inside `gateway run`; `false` when a separate `gateway store` process subscribes instead.
+    public var embedded: Bool = true
+    /// Seed files for a fresh store.
+    public var seed = Seed()
+    /// Write batching.
+    public var batch = Batch()
+
+    /// The defaults: an embedded store at `.gateway/crm.sqlite`, no seed files.
+    public init() {}
+
+    /// Reads `crm:`.
+    public init(config: ConfigMap) throws {
+        db = try config.value("db", default: db)
+        guard !db.isEmpty else { throw ConfigError(.invalidValue, at: config.path(of: "db"), "must not be empty") }
+        embedded = try config.value("embedded", default: embedded)
+        seed = try config.decode("seed")
+        batch = try config.decode("batch")
+    }
+}

@@ -1,0 +1,147 @@
+import GRDB
+
+/// The store's schema, as an ordered list of GRDB migrations.
+///
+/// A migration, once released, is never edited: a database in a store already ran it. Changes go in a
+/// new migration appended at the end.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: createVersion1)
+        return migrator
+    }
+
+    /// Tables whose changes the matcher must notice: they carry identity and catalogue.
+    static let masterTables = ["customers", "credentials", "products"]
+
+    private static func createVersion1(_ db: Database) throws {
+        // Money and quantities are decimal TEXT: SQLite's REAL would round a price, and TEXT keeps
+        // exactly what the POS or the catalogue said. Sums are made in Swift with `Decimal`.
+        // Times are RFC 3339 UTC with milliseconds, which sort as text.
+        try db.execute(sql: """
+            CREATE TABLE customers (
+                customer_id TEXT PRIMARY KEY NOT NULL,
+                first_name TEXT,
+                last_name TEXT,
+                email TEXT,
+                tier TEXT NOT NULL DEFAULT 'regular',
+                recognition_consent INTEGER NOT NULL CHECK (recognition_consent IN (0, 1)),
+                consent_at TEXT,
+                token TEXT NOT NULL UNIQUE,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE credentials (
+                credential TEXT PRIMARY KEY NOT NULL,
+                customer_id TEXT NOT NULL REFERENCES customers(customer_id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('epc', 'card'))
+            );
+            -- Without it every customer delete would scan all credentials for the cascade.
+            CREATE INDEX credentials_by_customer ON credentials(customer_id);
+            CREATE TABLE products (
+                gtin TEXT PRIMARY KEY NOT NULL CHECK (length(gtin) = 14),
+                name TEXT NOT NULL,
+                price TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                category TEXT,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE visits (
+                gateway TEXT NOT NULL,
+                visit_id TEXT NOT NULL,
+                token TEXT,
+                started_at TEXT,
+                ended_at TEXT,
+                zone TEXT,
+                PRIMARY KEY (gateway, visit_id)
+            );
+            CREATE INDEX visits_by_token ON visits(token) WHERE token IS NOT NULL;
+            CREATE TABLE presence (
+                id INTEGER PRIMARY KEY,
+                gateway TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                ts TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('enter', 'exit')),
+                zone TEXT NOT NULL,
+                reader TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                token TEXT,
+                epc TEXT,
+                gtin TEXT,
+                dwell_ms INTEGER
+            );
+            CREATE INDEX presence_by_token ON presence(token) WHERE token IS NOT NULL;
+            -- Raw presence is kept for hours to days; retention deletes by time.
+            CREATE INDEX presence_by_ts ON presence(ts);
+            CREATE TABLE transactions (
+                id INTEGER PRIMARY KEY,
+                gateway TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                tx_key TEXT NOT NULL UNIQUE,
+                pos_store TEXT NOT NULL,
+                workstation TEXT NOT NULL,
+                sequence_number TEXT NOT NULL,
+                business_day TEXT NOT NULL,
+                ended_at TEXT NOT NULL,
+                operator_id TEXT,
+                currency TEXT NOT NULL,
+                total TEXT NOT NULL,
+                tax TEXT NOT NULL,
+                token TEXT,
+                source TEXT NOT NULL
+            );
+            CREATE INDEX transactions_by_token ON transactions(token) WHERE token IS NOT NULL;
+            CREATE INDEX transactions_by_ended_at ON transactions(ended_at);
+            CREATE TABLE transaction_lines (
+                transaction_id INTEGER NOT NULL REFERENCES transactions(id) ON DELETE CASCADE,
+                line_number INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                gtin TEXT,
+                item_id TEXT,
+                description TEXT,
+                product TEXT,
+                category TEXT,
+                quantity TEXT NOT NULL,
+                unit_price TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                discount TEXT NOT NULL,
+                PRIMARY KEY (transaction_id, line_number)
+            );
+            CREATE TABLE tenders (
+                transaction_id INTEGER NOT NULL REFERENCES transactions(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                PRIMARY KEY (transaction_id, position)
+            );
+            CREATE TABLE reader_status (
+                reader TEXT PRIMARY KEY NOT NULL,
+                state TEXT NOT NULL,
+                message TEXT,
+                reads INTEGER NOT NULL,
+                drops INTEGER NOT NULL,
+                ts TEXT NOT NULL
+            );
+            CREATE TABLE bus_cursor (
+                gateway TEXT PRIMARY KEY NOT NULL,
+                last_seq INTEGER NOT NULL
+            );
+            CREATE TABLE master_revision (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                revision INTEGER NOT NULL
+            );
+            INSERT INTO master_revision (id, revision) VALUES (1, 0);
+            """)
+        // Triggers rather than bumping the revision in Swift: an import run by another process
+        // (`gateway import` next to a running gateway) must be noticed too.
+        for table in masterTables {
+            for operation in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_\(operation.lowercased())_bumps_revision AFTER \(operation) ON \(table)
+                    BEGIN
+                        UPDATE master_revision SET revision = revision + 1 WHERE id = 1;
+                    END
+                    """)
+            }
+        }
+    }
+}

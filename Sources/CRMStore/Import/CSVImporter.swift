@@ -1,0 +1,277 @@
+import Foundation
+import GRDB
+import GatewayCore
+import Logging
+
+/// What an import did: how many lines were written, how many were rejected and why.
+public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
+    /// The file, as given.
+    public var file: String
+    /// Lines written: new rows plus ``updated`` ones.
+    public var imported: Int = 0
+    /// Of ``imported``, lines that replaced an existing row with the same key.
+    public var updated: Int = 0
+    /// Lines skipped because of a problem; each has at least one entry in ``errors``.
+    public var rejected: Int = 0
+    /// One message per problem, `FILE:LINE: column 'price': '12,x' is not a decimal amount`,
+    /// capped at the importer's `maxReportedErrors`.
+    public var errors: [String] = []
+    /// Problems found past the cap, counted but not kept: a wholly wrong file of a million lines
+    /// should not produce a million strings.
+    public var unreportedErrors: Int = 0
+
+    /// An empty summary for `file`.
+    public init(file: String) { self.file = file }
+
+    public var description: String {
+        "\(file): \(imported) imported (\(updated) updated), \(rejected) rejected"
+    }
+}
+
+/// Imports customers and products from CSV files into the store.
+///
+/// Each file is imported in one write transaction: the matcher never reloads half a file, and an
+/// import that fails on a database error leaves nothing behind. Bad lines do not fail the import: they
+/// are skipped and reported in the ``ImportSummary``. Every good line is an upsert on the primary key,
+/// so importing the same file again is safe.
+public struct CSVImporter: Sendable {
+    /// The columns of a customers file; the header may list them in any order.
+    public static let customerColumns = ["customer_id", "first_name", "last_name", "email", "tier", "credentials", "recognition_consent"]
+    /// The columns a customers file must have; the others may be left out.
+    public static let requiredCustomerColumns: Set<String> = ["customer_id", "recognition_consent"]
+    /// The columns of a products file; the header may list them in any order.
+    public static let productColumns = ["gtin", "name", "price", "currency", "category"]
+    /// The columns a products file must have; the others may be left out.
+    public static let requiredProductColumns: Set<String> = ["gtin", "name", "price", "currency"]
+
+    /// The store imported into.
+    public let database: CRMDatabase
+    /// How many lines pass between two calls of the `progress` closure.
+    public var progressInterval: Int
+    /// How many error messages a summary keeps.
+    public var maxReportedErrors: Int
+    let logger: Logger
+
+    /// Creates an importer.
+    public init(database: CRMDatabase, logger: Logger, progressInterval: Int = 10_000, maxReportedErrors: Int = 1_000) {
+        self.database = database
+        self.logger = logger
+        self.progressInterval = max(1, progressInterval)
+        self.maxReportedErrors = max(0, maxReportedErrors)
+    }
+
+    /// Imports `customer_id,first_name,last_name,email,tier,credentials,recognition_consent`.
+    ///
+    /// `credentials` holds tag EPCs (hex) and card numbers (digits) separated by `;`; an existing
+    /// customer's credentials are replaced by the line's. A credential that another customer owns
+    /// rejects the line. `recognition_consent` is `yes`/`no` (or `true`/`false`, `1`/`0`); `tier`
+    /// defaults to `regular`. The token is derived from the customer id with `tokenizer`.
+    ///
+    /// - Parameter progress: called with the number of lines read, every ``progressInterval`` lines and
+    ///   at the end, on the database's writer thread inside the transaction: keep it quick.
+    /// - Throws: ``CRMStoreError/Code/csv`` when the file cannot be read or its header is unusable,
+    ///   ``CRMStoreError/Code/write`` when the database refuses the rows.
+    public func importCustomers(file: String, tokenizer: CustomerTokenizer, progress: ((Int) -> Void)? = nil) throws(CRMStoreError) -> ImportSummary {
+        let now = Timestamp.now().rfc3339
+        let summary = try run(file: file, what: "customers", columns: Self.customerColumns, required: Self.requiredCustomerColumns,
+                              progress: progress) { db in
+            let writer = try CustomerRowWriter(db, tokenizer: tokenizer, now: now)
+            return writer.write
+        }
+        logger.info("customers imported", metadata: Self.metadata(summary))
+        return summary
+    }
+
+    /// Imports `gtin,name,price,currency,category`.
+    ///
+    /// `gtin` is 8, 12, 13 or 14 digits with a valid check digit and is stored as GTIN-14; `price` is
+    /// a non-negative decimal with a `.`; `currency` is a 3-letter code.
+    ///
+    /// - Parameter progress: as for ``importCustomers(file:tokenizer:progress:)``.
+    /// - Throws: as ``importCustomers(file:tokenizer:progress:)`` does.
+    public func importProducts(file: String, progress: ((Int) -> Void)? = nil) throws(CRMStoreError) -> ImportSummary {
+        let now = Timestamp.now().rfc3339
+        let summary = try run(file: file, what: "products", columns: Self.productColumns, required: Self.requiredProductColumns,
+                              progress: progress) { db in
+            let writer = try ProductRowWriter(db, now: now)
+            return writer.write
+        }
+        logger.info("products imported", metadata: Self.metadata(summary))
+        return summary
+    }
+
+    /// Imports the seed files of `seed` into tables that are still empty, so a restart never
+    /// overwrites what the store has learned since.
+    ///
+    /// - Parameter folder: the folder relative seed paths are resolved against (the config file's).
+    /// - Returns: the summaries of the files imported; empty when every table already had rows.
+    public func seedIfEmpty(_ seed: CRMConfig.Seed, relativeTo folder: String, tokenizer: CustomerTokenizer) throws(CRMStoreError) -> [ImportSummary] {
+        var summaries: [ImportSummary] = []
+        if let file = seed.customers, try database.customerCount() == 0 {
+            summaries.append(try importCustomers(file: Self.resolve(file, in: folder), tokenizer: tokenizer))
+        }
+        if let file = seed.products, try database.productCount() == 0 {
+            summaries.append(try importProducts(file: Self.resolve(file, in: folder)))
+        }
+        return summaries
+    }
+
+    private static func resolve(_ path: String, in folder: String) -> String {
+        path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+    }
+
+    private static func metadata(_ summary: ImportSummary) -> Logger.Metadata {
+        ["file": "\(summary.file)", "imported": "\(summary.imported)", "updated": "\(summary.updated)", "rejected": "\(summary.rejected)"]
+    }
+
+    /// Reads the file, checks the header, and feeds each record to the writer `prepare` makes, all in
+    /// one write transaction.
+    private func run(file: String, what: String, columns: [String], required: Set<String>, progress: ((Int) -> Void)?,
+                     prepare: (Database) throws -> (inout CSVLine) throws -> LineOutcome) throws(CRMStoreError) -> ImportSummary {
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            throw CRMStoreError(.csv, "cannot read \(what) file \(file): \(error.localizedDescription)")
+        }
+        let interval = progressInterval
+        let cap = maxReportedErrors
+        return try database.writing("import \(what) from \(file)") { db in
+            var summary = ImportSummary(file: file)
+            func report(_ messages: [String]) {
+                summary.rejected += 1
+                for message in messages {
+                    if summary.errors.count < cap { summary.errors.append(message) } else { summary.unreportedErrors += 1 }
+                }
+            }
+            var reader = CSVReader(bytes: bytes)
+            let layout = try CSVLayout(file: file, header: reader.next(), columns: columns, required: required)
+            let write = try prepare(db)
+            var lines = 0
+            while let next = reader.next() {
+                lines += 1
+                switch next {
+                case .failure(let error):
+                    report(["\(file):\(error.line): \(error.message)"])
+                case .success(let record) where record.fields.count != layout.fieldCount:
+                    report(["\(file):\(record.line): \(record.fields.count) fields where the header has \(layout.fieldCount)"
+                            + " (a value with a comma must be quoted)"])
+                case .success(let record):
+                    var line = CSVLine(file: file, record: record, layout: layout)
+                    switch try write(&line) {
+                    case .inserted: summary.imported += 1
+                    case .updated:
+                        summary.imported += 1
+                        summary.updated += 1
+                    case .rejected: report(line.problems)
+                    }
+                }
+                if lines % interval == 0 { progress?(lines) }
+            }
+            if lines % interval != 0 || lines == 0 { progress?(lines) }
+            return summary
+        }
+    }
+}
+
+/// What became of one line.
+enum LineOutcome {
+    /// A new row.
+    case inserted
+    /// An existing row replaced.
+    case updated
+    /// Skipped; the line's `problems` say why.
+    case rejected
+}
+
+/// Where each known column sits in a file's header.
+struct CSVLayout {
+    let fieldCount: Int
+    let positions: [String: Int]
+
+    /// Checks the header: every required column present, no unknown or repeated column.
+    init(file: String, header: Result<CSVRecord, CSVSyntaxError>?, columns: [String], required: Set<String>) throws(CRMStoreError) {
+        let expected = columns.joined(separator: ",")
+        guard let header else {
+            throw CRMStoreError(.csv, "\(file): the file is empty; its first line must name the columns: \(expected)")
+        }
+        let names: [String]
+        switch header {
+        case .failure(let error): throw CRMStoreError(.csv, "\(file):\(error.line): \(error.message)")
+        case .success(let record): names = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
+        var positions: [String: Int] = [:]
+        var unknown: [String] = []
+        for (index, name) in names.enumerated() {
+            if !columns.contains(name) {
+                unknown.append(name)
+            } else if positions.updateValue(index, forKey: name) != nil {
+                throw CRMStoreError(.csv, "\(file):1: column '\(name)' appears twice in the header")
+            }
+        }
+        let missing = columns.filter { required.contains($0) && positions[$0] == nil }
+        if !missing.isEmpty || !unknown.isEmpty {
+            var problems: [String] = []
+            if !unknown.isEmpty { problems.append("unknown column\(unknown.count == 1 ? "" : "s") \(Self.quoted(unknown))") }
+            if !missing.isEmpty { problems.append("missing column\(missing.count == 1 ? "" : "s") \(Self.quoted(missing))") }
+            throw CRMStoreError(.csv, "\(file):1: \(problems.joined(separator: "; ")) (the columns are: \(expected))")
+        }
+        fieldCount = names.count
+        self.positions = positions
+    }
+
+    private static func quoted(_ names: [String]) -> String {
+        names.map { "'\($0)'" }.joined(separator: ", ")
+    }
+}
+
+/// One record being validated; it collects every problem so a line is reported whole.
+struct CSVLine {
+    let file: String
+    let record: CSVRecord
+    let layout: CSVLayout
+    private(set) var problems: [String] = []
+
+    init(file: String, record: CSVRecord, layout: CSVLayout) {
+        self.file = file
+        self.record = record
+        self.layout = layout
+    }
+
+    /// The trimmed value of `column`; `nil` when empty or when the file has no such column.
+    func raw(_ column: String) -> String? {
+        guard let position = layout.positions[column] else { return nil }
+        let value = record.fields[position].trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : value
+    }
+
+    /// A value that must be present and valid; `nil` after recording a problem otherwise.
+    mutating func required<T>(_ column: String, _ parse: (String) -> Result<T, Fields.Problem>) -> T? {
+        guard let text = raw(column) else {
+            fail(column, "a value is required")
+            return nil
+        }
+        return check(column, parse(text))
+    }
+
+    /// A value that may be empty; `nil` when empty, or after recording a problem when invalid (the
+    /// problem rejects the line, so the two `nil`s never get confused).
+    mutating func optional<T>(_ column: String, _ parse: (String) -> Result<T, Fields.Problem>) -> T? {
+        guard let text = raw(column) else { return nil }
+        return check(column, parse(text))
+    }
+
+    mutating func check<T>(_ column: String, _ result: Result<T, Fields.Problem>) -> T? {
+        switch result {
+        case .success(let value): return value
+        case .failure(let problem):
+            fail(column, problem.text)
+            return nil
+        }
+    }
+
+    /// Records a problem with `column`.
+    mutating func fail(_ column: String, _ text: String) {
+        problems.append("\(file):\(record.line): column '\(column)': \(text)")
+    }
+}

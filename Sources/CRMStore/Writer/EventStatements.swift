@@ -1,0 +1,126 @@
+import GRDB
+import GatewayCore
+
+/// Turns one event into rows, inside the writer's transaction.
+///
+/// Statements come from the connection's cache: the writer connection lives as long as the pool, so
+/// each is prepared once per process rather than once per batch.
+struct EventStatements {
+    private let db: Database
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    func apply(_ event: GatewayEvent) throws {
+        switch event.payload {
+        case .presenceEnter(let presence):
+            try insertPresence(event, presence, kind: "enter")
+            if presence.subject == .customer, let visit = presence.visit {
+                try openVisit(gateway: event.gateway, visit: visit, token: presence.token, startedAt: event.ts.rfc3339, zone: presence.zone)
+            }
+        case .presenceExit(let presence):
+            try insertPresence(event, presence, kind: "exit")
+            if presence.subject == .customer, presence.visitEnd == true, let visit = presence.visit {
+                try closeVisit(gateway: event.gateway, visit: visit, token: presence.token, endedAt: event.ts.rfc3339)
+            }
+        case .customerArrival(let arrival), .vipArrival(let arrival):
+            try openVisit(gateway: event.gateway, visit: arrival.visit, token: arrival.token, startedAt: event.ts.rfc3339, zone: arrival.zone)
+        case .posTransaction(let transaction):
+            try insertTransaction(event, transaction)
+        case .readerStatus(let status):
+            try db.cachedStatement(sql: """
+                INSERT INTO reader_status (reader, state, message, reads, drops, ts) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (reader) DO UPDATE SET state = excluded.state, message = excluded.message,
+                    reads = excluded.reads, drops = excluded.drops, ts = excluded.ts
+                """).execute(arguments: [status.reader, status.state.rawValue, status.message, Int64(clamping: status.reads),
+                                         Int64(clamping: status.drops), event.ts.rfc3339])
+        case .customerErased(let erased):
+            try erase(token: erased.token)
+        case .basketLink, .customerSegment:
+            // Not kept by the store yet; the cursor still moves past them.
+            break
+        }
+    }
+
+    func saveCursor(gateway: String, seq: UInt64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO bus_cursor (gateway, last_seq) VALUES (?, ?)
+            ON CONFLICT (gateway) DO UPDATE SET last_seq = excluded.last_seq
+            """).execute(arguments: [gateway, Int64(clamping: seq)])
+    }
+
+    private func insertPresence(_ event: GatewayEvent, _ presence: Presence, kind: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO presence (gateway, seq, ts, kind, zone, reader, subject, token, epc, gtin, dwell_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [event.gateway, Int64(clamping: event.seq), event.ts.rfc3339, kind, presence.zone, presence.reader,
+                                     presence.subject.rawValue, presence.token, presence.epc, presence.gtin, presence.dwellMs])
+    }
+
+    /// Creates the visit, or completes one another event created first: the arrival and the entrance
+    /// presence of one visit may come in either order, and the earliest start wins.
+    private func openVisit(gateway: String, visit: String, token: String?, startedAt: String, zone: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO visits (gateway, visit_id, token, started_at, zone) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (gateway, visit_id) DO UPDATE SET
+                token = coalesce(visits.token, excluded.token),
+                zone = CASE WHEN visits.started_at IS NULL OR excluded.started_at < visits.started_at
+                            THEN excluded.zone ELSE coalesce(visits.zone, excluded.zone) END,
+                started_at = coalesce(min(visits.started_at, excluded.started_at), visits.started_at, excluded.started_at)
+            """).execute(arguments: [gateway, visit, token, startedAt, zone])
+    }
+
+    /// Ends the visit; a visit whose start the store never saw (it subscribed mid-visit) is kept with
+    /// no start rather than lost.
+    private func closeVisit(gateway: String, visit: String, token: String?, endedAt: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO visits (gateway, visit_id, token, ended_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (gateway, visit_id) DO UPDATE SET
+                ended_at = excluded.ended_at,
+                token = coalesce(visits.token, excluded.token)
+            """).execute(arguments: [gateway, visit, token, endedAt])
+    }
+
+    private func insertTransaction(_ event: GatewayEvent, _ sale: EnrichedTransaction) throws {
+        // The key, not the seq, decides: a POS that resends a sale produces a second event with a new
+        // seq, and it must not become a second sale.
+        try db.cachedStatement(sql: """
+            INSERT INTO transactions (gateway, seq, tx_key, pos_store, workstation, sequence_number, business_day, ended_at,
+                                      operator_id, currency, total, tax, token, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (tx_key) DO NOTHING
+            """).execute(arguments: [event.gateway, Int64(clamping: event.seq), sale.key, sale.posStore, sale.workstation,
+                                     sale.sequenceNumber, sale.businessDay, sale.endedAt.rfc3339, sale.operatorId, sale.currency,
+                                     DecimalText.format(sale.total), DecimalText.format(sale.tax), sale.token, sale.source])
+        guard db.changesCount > 0 else { return }
+        let id = db.lastInsertedRowID
+        // Receipt numbers are the POS's; should one repeat them, the store numbers by position rather
+        // than fail the batch forever on the primary key.
+        let numbersAreUnique = Set(sale.lines.map(\.number)).count == sale.lines.count
+        let insertLine = try db.cachedStatement(sql: """
+            INSERT INTO transaction_lines (transaction_id, line_number, kind, gtin, item_id, description, product, category,
+                                           quantity, unit_price, amount, discount)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (position, line) in sale.lines.enumerated() {
+            try insertLine.execute(arguments: [id, numbersAreUnique ? line.number : position + 1, line.kind.rawValue, line.gtin, line.itemId,
+                                               line.description, line.product, line.category, DecimalText.format(line.quantity),
+                                               DecimalText.format(line.unitPrice), DecimalText.format(line.amount),
+                                               DecimalText.format(line.discount)])
+        }
+        let insertTender = try db.cachedStatement(sql: "INSERT INTO tenders (transaction_id, position, type, amount) VALUES (?, ?, ?, ?)")
+        for (position, tender) in sale.tenders.enumerated() {
+            try insertTender.execute(arguments: [id, position + 1, tender.type, DecimalText.format(tender.amount)])
+        }
+    }
+
+    /// Forgets a token: the customer and their credentials go, their movements go, and visits and
+    /// sales stay as anonymous counts (sales are kept for the tax period).
+    private func erase(token: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM customers WHERE token = ?").execute(arguments: [token])
+        try db.cachedStatement(sql: "DELETE FROM presence WHERE token = ?").execute(arguments: [token])
+        try db.cachedStatement(sql: "UPDATE visits SET token = NULL WHERE token = ?").execute(arguments: [token])
+        try db.cachedStatement(sql: "UPDATE transactions SET token = NULL WHERE token = ?").execute(arguments: [token])
+    }
+}

@@ -1,0 +1,98 @@
+/// GS1 helpers shared by the schemes: check digits and the company-prefix partition table.
+public enum GS1 {
+    /// The GS1 mod-10 check digit of a run of digits (without the check digit).
+    public static func checkDigit(of digits: some Sequence<UInt8>) -> UInt8 {
+        var sum = 0
+        // Weights run 3,1,3,1… from the rightmost digit.
+        let values = Array(digits)
+        for (offset, digit) in values.reversed().enumerated() {
+            sum += Int(digit) * (offset % 2 == 0 ? 3 : 1)
+        }
+        return UInt8((10 - sum % 10) % 10)
+    }
+
+    /// The check digit of a number with `count` digits, computed without leaving integers.
+    @inline(__always)
+    public static func checkDigit(ofNumber number: UInt64, digits count: Int) -> UInt64 {
+        var n = number
+        var sum: UInt64 = 0
+        var weight: UInt64 = 3
+        for _ in 0..<count {
+            sum += (n % 10) * weight
+            n /= 10
+            weight = weight == 3 ? 1 : 3
+        }
+        return (10 - sum % 10) % 10
+    }
+
+    /// Whether a GTIN-8/12/13/14 (as text) has a valid check digit.
+    public static func isValidGTIN(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard [8, 12, 13, 14].contains(bytes.count), bytes.allSatisfy({ (48...57).contains($0) }) else { return false }
+        let digits = bytes.map { $0 - 48 }
+        return checkDigit(of: digits.dropLast()) == digits.last
+    }
+
+    /// A GTIN-8/12/13/14 zero-padded to GTIN-14; `nil` when not a valid GTIN.
+    public static func gtin14(_ text: String) -> String? {
+        guard isValidGTIN(text) else { return nil }
+        return String(repeating: "0", count: 14 - text.count) + text
+    }
+
+    /// Company-prefix bits and digits for partition values 0–6; the same table for every
+    /// scheme that begins with filter + partition + company prefix (SGTIN, SSCC, SGLN, GRAI, GIAI, …).
+    public static let companyPrefixPartitions: [(bits: Int, digits: Int)] = [
+        (40, 12), (37, 11), (34, 10), (30, 9), (27, 8), (24, 7), (20, 6),
+    ]
+
+    /// Headers of the 96-bit schemes laid out as header, filter, partition, company prefix.
+    static let partitionedHeaders: Set<UInt8> = [0x30, 0x31, 0x32, 0x33, 0x34, 0x2C, 0x2D, 0x2E, 0x3F, 0x3C, 0x36, 0x39, 0x37, 0x38, 0x3E]
+
+    @inline(__always)
+    static func pow10(_ n: Int) -> UInt64 {
+        var value: UInt64 = 1
+        for _ in 0..<n { value &*= 10 }
+        return value
+    }
+
+    /// Digits of `value`, left-padded with zeros to `width`.
+    static func padded(_ value: UInt64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}
+
+/// A GS1 company prefix with its length: `0614141` is value 614141 with 7 digits.
+public struct CompanyPrefix: Hashable, Sendable, CustomStringConvertible {
+    /// The prefix as a number.
+    public var value: UInt64
+    /// How many digits it has, leading zeros included.
+    public var digits: Int
+
+    /// Creates a prefix from its value and length.
+    public init(value: UInt64, digits: Int) {
+        self.value = value
+        self.digits = digits
+    }
+
+    /// Parses a prefix of 6 to 12 digits.
+    public init?(_ text: String) {
+        guard (6...12).contains(text.count), let value = UInt64(text), text.allSatisfy(\.isASCII) else { return nil }
+        self.init(value: value, digits: text.count)
+    }
+
+    /// The company prefix of a partitioned GS1 EPC given its first 64 bits; `nil` for other headers.
+    @inline(__always)
+    public init?(epcLeadingWord word: UInt64) {
+        let header = UInt8(truncatingIfNeeded: word >> 56)
+        guard GS1.partitionedHeaders.contains(header) else { return nil }
+        let partition = Int((word >> 50) & 0x7)
+        guard partition < 7 else { return nil }
+        let (bits, digits) = GS1.companyPrefixPartitions[partition]
+        let value = (word << 14) >> UInt64(64 - bits)
+        guard value < GS1.pow10(digits) else { return nil }
+        self.init(value: value, digits: digits)
+    }
+
+    public var description: String { GS1.padded(value, digits) }
+}

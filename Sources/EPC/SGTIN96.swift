@@ -1,0 +1,134 @@
+/// A Serialised GTIN in its 96-bit binary form (TDS §14.5.1): the tag on a retail item.
+///
+/// Decoding works on two integers, so the pipeline can decode every read without allocating.
+public struct SGTIN96: Hashable, Sendable {
+    /// The binary header that marks SGTIN-96.
+    public static let header: UInt8 = 0x30
+    /// Item-reference bits and digits for each partition (company-prefix sizes are in ``GS1``).
+    static let itemReferencePartitions: [(bits: Int, digits: Int)] = [(4, 1), (7, 2), (10, 3), (14, 4), (17, 5), (20, 6), (24, 7)]
+
+    /// The filter value (0–7; 1 = point of sale item, 3 = … see TDS).
+    public var filter: UInt8
+    /// The company prefix.
+    public var companyPrefix: CompanyPrefix
+    /// The indicator digit followed by the item reference, as a number.
+    public var itemReference: UInt64
+    /// The serial number (up to 38 bits).
+    public var serial: UInt64
+
+    /// Creates an SGTIN from its parts, checking that they fit the 96-bit layout.
+    public init(filter: UInt8, companyPrefix: CompanyPrefix, itemReference: UInt64, serial: UInt64) throws {
+        guard filter < 8 else { throw EPCError(.fieldOverflow, "filter \(filter) does not fit 3 bits") }
+        guard let partition = GS1.companyPrefixPartitions.firstIndex(where: { $0.digits == companyPrefix.digits }) else {
+            throw EPCError(.invalidPartition, "a company prefix of \(companyPrefix.digits) digits has no SGTIN partition (6–12)")
+        }
+        guard itemReference < GS1.pow10(Self.itemReferencePartitions[partition].digits) else {
+            throw EPCError(.fieldOverflow, "item reference \(itemReference) has more than \(Self.itemReferencePartitions[partition].digits) digits")
+        }
+        guard serial < (1 << 38) else { throw EPCError(.fieldOverflow, "serial \(serial) does not fit 38 bits") }
+        self.filter = filter
+        self.companyPrefix = companyPrefix
+        self.itemReference = itemReference
+        self.serial = serial
+    }
+
+    /// Decodes from the first 64 bits and the last 32 bits of the 96-bit EPC; `nil` when it is not a valid SGTIN-96.
+    @inline(__always)
+    public init?(high: UInt64, low: UInt32) {
+        guard UInt8(truncatingIfNeeded: high >> 56) == Self.header else { return nil }
+        let partition = Int((high >> 50) & 0x7)
+        guard partition < 7 else { return nil }
+        let cpDigits = GS1.companyPrefixPartitions[partition].digits
+        let (irBits, irDigits) = Self.itemReferencePartitions[partition]
+        // After header(8), filter(3) and partition(3): 44 bits of prefix + item reference, then 38 of serial.
+        let fields = (high << 14) >> 20 // the 44 bits, right-aligned
+        let company = fields >> UInt64(irBits)
+        let item = fields & ((1 << UInt64(irBits)) - 1)
+        guard company < GS1.pow10(cpDigits), item < GS1.pow10(irDigits) else { return nil }
+        filter = UInt8((high >> 53) & 0x7)
+        companyPrefix = CompanyPrefix(value: company, digits: cpDigits)
+        itemReference = item
+        serial = ((high & 0x3F) << 32) | UInt64(low)
+    }
+
+    /// Decodes 12 bytes; throws a typed error naming the problem.
+    public init(bytes: [UInt8]) throws {
+        guard bytes.count >= 12 else { throw EPCError(.truncated, "SGTIN-96 needs 12 bytes, got \(bytes.count)") }
+        guard bytes[0] == Self.header else {
+            throw EPCError(.unknownHeader, "header 0x\(String(bytes[0], radix: 16)) is not SGTIN-96 (0x30)")
+        }
+        var high: UInt64 = 0
+        for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
+        var low: UInt32 = 0
+        for i in 8..<12 { low = low << 8 | UInt32(bytes[i]) }
+        guard (high >> 50) & 0x7 != 7 else { throw EPCError(.invalidPartition, "partition 7 is invalid") }
+        guard let value = SGTIN96(high: high, low: low) else {
+            throw EPCError(.fieldOverflow, "company prefix or item reference has more digits than its partition allows")
+        }
+        self = value
+    }
+
+    /// Builds the SGTIN-96 of a GTIN-14 with a company prefix length and a serial.
+    public init(gtin14: String, companyPrefixDigits: Int, serial: UInt64, filter: UInt8 = 1) throws {
+        guard gtin14.count == 14, GS1.isValidGTIN(gtin14) else {
+            throw EPCError(.badCheckDigit, "'\(gtin14)' is not a valid GTIN-14")
+        }
+        guard (6...12).contains(companyPrefixDigits) else {
+            throw EPCError(.invalidPartition, "a company prefix of \(companyPrefixDigits) digits has no SGTIN partition (6–12)")
+        }
+        let digits = Array(gtin14)
+        let indicator = String(digits[0])
+        let prefix = String(digits[1...companyPrefixDigits])
+        let rest = String(digits[(companyPrefixDigits + 1)..<13])
+        try self.init(filter: filter, companyPrefix: CompanyPrefix(value: UInt64(prefix)!, digits: companyPrefixDigits),
+                      itemReference: UInt64(indicator + rest)!, serial: serial)
+    }
+
+    /// The partition value for this company-prefix length.
+    public var partition: Int { GS1.companyPrefixPartitions.firstIndex { $0.digits == companyPrefix.digits } ?? 7 }
+
+    private var itemReferenceDigits: Int { 13 - companyPrefix.digits }
+
+    /// GTIN-14 as a number: indicator, company prefix, item reference, check digit.
+    @inline(__always)
+    public var gtinValue: UInt64 {
+        let irDigits = 13 - companyPrefix.digits
+        let indicator = itemReference / GS1.pow10(irDigits - 1)
+        let rest = itemReference % GS1.pow10(irDigits - 1)
+        let body = indicator * GS1.pow10(12) + companyPrefix.value * GS1.pow10(irDigits - 1) + rest
+        return body * 10 + GS1.checkDigit(ofNumber: body, digits: 13)
+    }
+
+    /// GTIN-14 as text.
+    public var gtin14: String { GS1.padded(gtinValue, 14) }
+
+    /// The pure-identity URI, `urn:epc:id:sgtin:0614141.812345.6789`.
+    public var pureIdentityURI: String {
+        "urn:epc:id:sgtin:\(companyPrefix).\(GS1.padded(itemReference, itemReferenceDigits)).\(serial)"
+    }
+
+    /// The tag URI, `urn:epc:tag:sgtin-96:3.0614141.812345.6789`.
+    public var tagURI: String {
+        "urn:epc:tag:sgtin-96:\(filter).\(companyPrefix).\(GS1.padded(itemReference, itemReferenceDigits)).\(serial)"
+    }
+
+    /// The 12 bytes of the binary encoding.
+    public var bytes: [UInt8] {
+        let partition = UInt64(self.partition)
+        let irBits = UInt64(Self.itemReferencePartitions[Int(partition)].bits)
+        let fields = companyPrefix.value << irBits | itemReference
+        let high = UInt64(Self.header) << 56 | UInt64(filter) << 53 | partition << 50 | fields << 6 | serial >> 32
+        let low = UInt32(truncatingIfNeeded: serial)
+        return (0..<8).map { UInt8(truncatingIfNeeded: high >> UInt64(56 - $0 * 8)) } + (0..<4).map { UInt8(truncatingIfNeeded: low >> UInt32(24 - $0 * 8)) }
+    }
+
+    /// Uppercase hex of the binary encoding.
+    public var hex: String { bytes.map { String(format2: $0) }.joined() }
+}
+
+extension String {
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789ABCDEF")
+        self.init([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+}

@@ -1,0 +1,11 @@
+/// Where the pipeline hands finished events: the bus publisher in a gateway, a recorder in tests.
+///
+/// Called only from the pipeline thread. The sink adds the common fields (`seq`, `gateway`, `store`).
+public protocol EventSink: AnyObject {
+    /// Publishes one event that happened at `ts`.
+    func emit(_ payload: EventPayload, at ts: Timestamp)
+    /// Pushes out anything batched (called when the pipeline goes idle).
+    func flush()
+    /// Flushes and releases resources; no emits follow.
+    func close()
+}

@@ -1,0 +1,17 @@
+/// The stages the pipeline thread runs, in order, for everything the drivers deliver.
+///
+/// Called only from the pipeline thread, so implementations keep plain mutable state and take no locks.
+public protocol PipelineProcessor: AnyObject {
+    /// One tag read: filter, decode, smooth, match, rules.
+    func process(read: TagRead)
+    /// One POS transaction: enrich and publish.
+    func process(transaction: PosTransaction, from source: UInt16)
+    /// A driver's status change.
+    func process(status: SourceStatus)
+    /// Called at least every tick interval with the current time: presence expiry, counters, reloads.
+    func tick(now: Timestamp)
+    /// Called after each round that did work, before the thread may park: flush batched output.
+    func flush()
+    /// Called once when the pipeline stops, after the rings are drained.
+    func finish()
+}

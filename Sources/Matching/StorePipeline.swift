@@ -1,0 +1,373 @@
+import EPC
+import GatewayCore
+import Logging
+import Synchronization
+
+/// The pipeline's stages for one store: filter → decode EPC → smooth presence → match → rules.
+///
+/// Runs on the pipeline thread only. Per read it does a few hash lookups and integer decoding and
+/// allocates nothing; events, which are rare next to reads, are built only on enter and exit.
+public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
+    /// What a present tag turned out to be.
+    enum Subject {
+        case customer(Int32)
+        case visitor
+        case item(Int32, gtin: UInt64)
+        case tag(gtin: UInt64?)
+    }
+
+    struct Visit {
+        var id: String
+        var zones: Int
+        var vipAlerted: Bool
+    }
+
+    private let configuration: MatchingConfig
+    private let sink: any EventSink
+    private let logger: Logger
+    private let zoneNames: [String]
+    private let entranceZones: Set<UInt16>
+    private let sourceNames: [UInt16: String]
+    private let zoneOfAntenna: [UInt32: UInt16]
+    private let defaultZoneOfSource: [UInt16: UInt16]
+    private let filter: CompanyPrefixFilter
+    private let counters: [UInt16: any SourceCounters]
+    private var directory: Directory
+    private let pendingDirectory = Mutex<Directory?>(nil)
+    private var presence: PresenceTracker<Subject>
+    private var visits: [Int32: Visit] = [:]
+    private var lastVipAlert: [String: Timestamp] = [:]
+    private var visitCounter: UInt64 = 0
+    private var reportedDrops: [UInt16: UInt64] = [:]
+    private var nextStatusCheck = Timestamp(microseconds: 0)
+    private var local = Counts()
+
+    /// Live counters, readable from any thread; refreshed every tick.
+    public let statistics = PipelineStatistics()
+
+    struct Counts {
+        var reads: UInt64 = 0
+        var foreign: UInt64 = 0
+        var unplaced: UInt64 = 0
+        var events: UInt64 = 0
+        var transactions: UInt64 = 0
+    }
+
+    /// Creates the store's pipeline.
+    /// - Parameters:
+    ///   - sources: every source, to name readers and place antennas in zones.
+    ///   - counters: ring counters per source index, for drop reports.
+    ///   - companyPrefixes: the store's own GS1 prefixes; other GS1 tags are dropped as foreign.
+    public init(configuration: MatchingConfig, layout: StoreLayoutConfig, sources: [SourceDescriptor],
+                counters: [UInt16: any SourceCounters] = [:], directory: Directory, sink: any EventSink, logger: Logger) {
+        self.configuration = configuration
+        self.sink = sink
+        self.logger = logger
+        self.directory = directory
+        self.counters = counters
+        zoneNames = layout.zones.map(\.name)
+        var zoneIndex: [String: UInt16] = [:]
+        for (index, zone) in layout.zones.enumerated() { zoneIndex[zone.name] = UInt16(index) }
+        entranceZones = Set(layout.zones.enumerated().filter { $0.element.role == .entrance }.map { UInt16($0.offset) })
+        var names: [UInt16: String] = [:]
+        var antennaZones: [UInt32: UInt16] = [:]
+        var defaults: [UInt16: UInt16] = [:]
+        for source in sources {
+            names[source.index] = source.name
+            for (antenna, zone) in source.antennaZones {
+                if let z = zoneIndex[zone] { antennaZones[UInt32(source.index) << 16 | UInt32(antenna)] = z }
+            }
+            if let zone = source.defaultZone, let z = zoneIndex[zone] { defaults[source.index] = z }
+        }
+        sourceNames = names
+        zoneOfAntenna = antennaZones
+        defaultZoneOfSource = defaults
+        filter = CompanyPrefixFilter(layout.companyPrefixes.compactMap(CompanyPrefix.init))
+        presence = PresenceTracker(absence: configuration.absence)
+    }
+
+    /// Replaces the directory (customers, products). Safe from any thread; takes effect at the next tick.
+    public func replace(directory: Directory) {
+        pendingDirectory.withLock { $0 = directory }
+    }
+
+    // MARK: Reads
+
+    /// Filter, decode, smooth, match and apply the rules to one read.
+    @inline(__always)
+    public func process(read: TagRead) {
+        local.reads &+= 1
+        guard let zone = zone(of: read) else {
+            local.unplaced &+= 1
+            return
+        }
+        let key = PresenceTracker<Subject>.Key(tag: read.tag, zone: zone)
+        var subject: Subject?
+        let entered = presence.observe(key, at: read.timestamp, source: read.source, antenna: read.antenna) {
+            subject = classify(read)
+            return subject ?? .visitor
+        }
+        guard entered else { return }
+        guard let subject else {
+            // Foreign: counted in aggregate, never tracked, stored or published.
+            presence.forget(key)
+            local.foreign &+= 1
+            return
+        }
+        enter(key: key, subject: subject, read: read)
+    }
+
+    @inline(__always)
+    private func zone(of read: TagRead) -> UInt16? {
+        zoneOfAntenna[UInt32(read.source) << 16 | UInt32(read.antenna)] ?? defaultZoneOfSource[read.source]
+    }
+
+    /// Who or what a tag is; `nil` for a foreign tag.
+    private func classify(_ read: TagRead) -> Subject? {
+        if let customer = directory.customer(credential: read.tag) {
+            return directory.customers[Int(customer)].recognitionConsent ? .customer(customer) : .visitor
+        }
+        // An unregistered card is a person all the same: counted, never identified.
+        if read.kind == .card { return .visitor }
+        let word = read.tag.leadingWord
+        guard read.tag.bitCount >= 64, filter.accepts(epcLeadingWord: word) else { return nil }
+        if read.tag.bitCount == 96, let sgtin = SGTIN96(high: word, low: UInt32(truncatingIfNeeded: read.tag.bits(at: 64, count: 32))) {
+            let gtin = sgtin.gtinValue
+            if let product = directory.product(gtin: gtin) { return .item(product, gtin: gtin) }
+            return .tag(gtin: gtin)
+        }
+        return .tag(gtin: nil)
+    }
+
+    private func enter(key: PresenceTracker<Subject>.Key, subject: Subject, read: TagRead) {
+        var event = presenceEvent(key: key, subject: subject, source: read.source, antenna: read.antenna)
+        event.rssi = read.rssi == .min ? nil : Double(read.rssi) / 100
+        guard case .customer(let index) = subject else {
+            emit(.presenceEnter(event), at: read.timestamp)
+            return
+        }
+        let customer = directory.customers[Int(index)]
+        var visit = visits[index] ?? startVisit()
+        let isNew = visit.zones == 0
+        visit.zones += 1
+        event.visit = visit.id
+        emit(.presenceEnter(event), at: read.timestamp)
+        let zoneName = zoneNames[Int(key.zone)]
+        let reader = sourceNames[read.source] ?? "?"
+        let arrival = Arrival(token: customer.token, visit: visit.id, zone: zoneName, reader: reader,
+                              firstName: customer.firstName, tier: customer.tier)
+        if isNew { emit(.customerArrival(arrival), at: read.timestamp) }
+        if customer.tier == configuration.vipTier, entranceZones.contains(key.zone), !visit.vipAlerted {
+            let suppressed = lastVipAlert[customer.id].map {
+                read.timestamp.milliseconds(since: $0) < configuration.vipSuppression.milliseconds
+            } ?? false
+            // Once per visit, and not again within the window even across visits.
+            visit.vipAlerted = true
+            if !suppressed {
+                lastVipAlert[customer.id] = read.timestamp
+                emit(.vipArrival(arrival), at: read.timestamp)
+            }
+        }
+        visits[index] = visit
+    }
+
+    private func startVisit() -> Visit {
+        visitCounter &+= 1
+        let now = Timestamp.now().microseconds
+        return Visit(id: "v\(String(now, radix: 36))\(String(visitCounter, radix: 36))", zones: 0, vipAlerted: false)
+    }
+
+    private func exit(_ gone: PresenceTracker<Subject>.Exit) {
+        var event = presenceEvent(key: gone.key, subject: gone.entry.subject, source: gone.entry.source, antenna: gone.entry.antenna)
+        event.dwellMs = gone.entry.lastSeen.milliseconds(since: gone.entry.firstSeen)
+        if case .customer(let index) = gone.entry.subject, var visit = visits[index] {
+            visit.zones -= 1
+            event.visit = visit.id
+            if visit.zones <= 0 {
+                event.visitEnd = true
+                visits.removeValue(forKey: index)
+            } else {
+                visits[index] = visit
+            }
+        }
+        emit(.presenceExit(event), at: gone.entry.lastSeen)
+    }
+
+    private func presenceEvent(key: PresenceTracker<Subject>.Key, subject: Subject, source: UInt16, antenna: UInt16) -> Presence {
+        var event = Presence(zone: zoneNames[Int(key.zone)], reader: sourceNames[source] ?? "?", antenna: Int(antenna), subject: .tag)
+        switch subject {
+        case .customer(let index):
+            event.subject = .customer
+            event.token = directory.customers[Int(index)].token
+        case .visitor:
+            event.subject = .visitor
+        case .item(let product, let gtin):
+            event.subject = .item
+            event.epc = Self.epcURI(key.tag)
+            event.gtin = Self.gtinText(gtin)
+            event.product = directory.products[Int(product)].name
+        case .tag(let gtin):
+            event.epc = Self.epcURI(key.tag)
+            event.gtin = gtin.map(Self.gtinText)
+        }
+        return event
+    }
+
+    static func epcURI(_ tag: TagID) -> String {
+        if tag.bitCount == 96, let sgtin = SGTIN96(high: tag.leadingWord, low: UInt32(truncatingIfNeeded: tag.bits(at: 64, count: 32))) {
+            return sgtin.pureIdentityURI
+        }
+        return tag.hex
+    }
+
+    static func gtinText(_ gtin: UInt64) -> String {
+        let text = String(gtin)
+        return String(repeating: "0", count: max(0, 14 - text.count)) + text
+    }
+
+    // MARK: Transactions, status, time
+
+    /// Enriches a sale with catalogue names and the customer's token, and publishes it.
+    public func process(transaction: PosTransaction, from source: UInt16) {
+        local.transactions &+= 1
+        let token = transaction.loyaltyID.flatMap { directory.customer(loyaltyID: $0)?.token }
+        let lines = transaction.lines.map { line -> EnrichedTransaction.Line in
+            let product = line.gtin.flatMap(UInt64.init).flatMap(directory.product(gtin:)).map { directory.products[Int($0)] }
+            return EnrichedTransaction.Line(number: line.number, kind: line.kind, gtin: line.gtin, itemId: line.itemID,
+                                            description: line.description, product: product?.name, category: product?.category,
+                                            quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, discount: line.discount)
+        }
+        let enriched = EnrichedTransaction(
+            source: sourceNames[source] ?? "?", key: transaction.key, posStore: transaction.storeID,
+            workstation: transaction.workstationID, sequenceNumber: transaction.sequenceNumber, businessDay: transaction.businessDay,
+            endedAt: transaction.endedAt, operatorId: transaction.operatorID, currency: transaction.currency, lines: lines,
+            tenders: transaction.tenders, total: transaction.total, tax: transaction.tax, token: token)
+        emit(.posTransaction(enriched), at: transaction.endedAt)
+    }
+
+    /// Publishes a driver's status change with the source's counters.
+    public func process(status: SourceStatus) {
+        emitStatus(source: status.source, state: status.state, message: status.message, at: .now())
+    }
+
+    private func emitStatus(source: UInt16, state: ReaderStatus.State, message: String?, at time: Timestamp) {
+        let counter = counters[source]
+        emit(.readerStatus(ReaderStatus(reader: sourceNames[source] ?? "?", state: state, message: message,
+                                        reads: counter?.accepted ?? 0, drops: counter?.dropped ?? 0)), at: time)
+    }
+
+    /// Expires presence, reports new drops, swaps in a reloaded directory and refreshes the statistics.
+    public func tick(now: Timestamp) {
+        if let replacement = pendingDirectory.withLock({ pending -> Directory? in
+            defer { pending = nil }
+            return pending
+        }) {
+            swap(to: replacement)
+        }
+        presence.expire(now: now) { exit($0) }
+        if now >= nextStatusCheck {
+            nextStatusCheck = now.adding(milliseconds: configuration.statusInterval.milliseconds)
+            for (source, counter) in counters {
+                let dropped = counter.dropped
+                if dropped > reportedDrops[source, default: 0] {
+                    let newDrops = dropped - reportedDrops[source, default: 0]
+                    reportedDrops[source] = dropped
+                    emitStatus(source: source, state: .dropping,
+                               message: "\(newDrops) reads dropped: the ring (\(counter.capacity) slots) was full", at: now)
+                }
+            }
+        }
+        statistics.publish(local, present: presence.count, visits: visits.count)
+    }
+
+    /// Re-resolves every present tag against the new directory, keeping visits by customer id.
+    private func swap(to replacement: Directory) {
+        let old = directory
+        var newIndex: [String: Int32] = [:]
+        for (index, customer) in replacement.customers.enumerated() { newIndex[customer.id] = Int32(index) }
+        var remappedVisits: [Int32: Visit] = [:]
+        for (index, visit) in visits {
+            if let moved = newIndex[old.customers[Int(index)].id] { remappedVisits[moved] = visit }
+        }
+        visits = remappedVisits
+        directory = replacement
+        presence.remapSubjects { key, subject in
+            switch subject {
+            case .customer(let index):
+                guard let moved = newIndex[old.customers[Int(index)].id],
+                      replacement.customers[Int(moved)].recognitionConsent else { return .visitor }
+                return .customer(moved)
+            case .item(_, let gtin):
+                return replacement.product(gtin: gtin).map { .item($0, gtin: gtin) } ?? .tag(gtin: gtin)
+            case .tag(let gtin):
+                return gtin.flatMap { g in replacement.product(gtin: g).map { .item($0, gtin: g) } } ?? subject
+            case .visitor:
+                return subject
+            }
+        }
+        logger.info("directory reloaded", metadata: ["customers": "\(replacement.customers.count)", "products": "\(replacement.products.count)"])
+    }
+
+    /// Flushes the sink after a busy round.
+    public func flush() { sink.flush() }
+
+    /// Flushes the sink at shutdown.
+    public func finish() {
+        statistics.publish(local, present: presence.count, visits: visits.count)
+        sink.flush()
+    }
+
+    @inline(__always)
+    private func emit(_ payload: EventPayload, at time: Timestamp) {
+        local.events &+= 1
+        sink.emit(payload, at: time)
+    }
+}
+
+/// Counters of the pipeline, refreshed every tick and readable from any thread.
+public final class PipelineStatistics: Sendable {
+    private let reads = Atomic<UInt64>(0)
+    private let foreign = Atomic<UInt64>(0)
+    private let unplaced = Atomic<UInt64>(0)
+    private let events = Atomic<UInt64>(0)
+    private let transactions = Atomic<UInt64>(0)
+    private let present = Atomic<Int>(0)
+    private let visits = Atomic<Int>(0)
+
+    /// A consistent-enough copy of the counters.
+    public struct Snapshot: Sendable {
+        /// Reads processed.
+        public var reads: UInt64
+        /// Foreign tags dropped by the edge filter.
+        public var foreign: UInt64
+        /// Reads from antennas no zone covers.
+        public var unplaced: UInt64
+        /// Events emitted.
+        public var events: UInt64
+        /// POS transactions processed.
+        public var transactions: UInt64
+        /// (tag, zone) pairs present now.
+        public var present: Int
+        /// Customer visits open now.
+        public var visits: Int
+    }
+
+    init() {}
+
+    func publish(_ counts: StorePipeline.Counts, present: Int, visits: Int) {
+        reads.store(counts.reads, ordering: .relaxed)
+        foreign.store(counts.foreign, ordering: .relaxed)
+        unplaced.store(counts.unplaced, ordering: .relaxed)
+        events.store(counts.events, ordering: .relaxed)
+        transactions.store(counts.transactions, ordering: .relaxed)
+        self.present.store(present, ordering: .relaxed)
+        self.visits.store(visits, ordering: .relaxed)
+    }
+
+    /// The current values.
+    public var snapshot: Snapshot {
+        Snapshot(reads: reads.load(ordering: .relaxed), foreign: foreign.load(ordering: .relaxed), unplaced: unplaced.load(ordering: .relaxed),
+                 events: events.load(ordering: .relaxed), transactions: transactions.load(ordering: .relaxed),
+                 present: present.load(ordering: .relaxed), visits: visits.load(ordering: .relaxed))
+    }
+}

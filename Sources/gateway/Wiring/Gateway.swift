@@ -1,0 +1,196 @@
+import Bus
+import CRMStore
+import Foundation
+import GatewayCore
+import Logging
+import Matching
+import ServiceLifecycle
+import Simulator
+
+/// One running gateway: every component built from the config and run in one `ServiceGroup`.
+///
+/// Services start in data-flow order (store, pipeline, drivers) and, on SIGINT or SIGTERM, stop in
+/// reverse: drivers stop producing, the pipeline drains the rings and flushes the bus, and the store
+/// applies what was published before it closes.
+final class Gateway {
+    let config: GatewayConfig
+    let logger: Logger
+    let database: CRMDatabase
+    let publisher: EventPublisher
+    let pipeline: StorePipeline
+    let runner: PipelineRunner
+    let readSinks: [ReadSink]
+    let transactionSinks: [TransactionSink]
+    private var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+    private(set) var storeIngest: StoreIngestService?
+
+    init(config: GatewayConfig, statsInterval: Duration?, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        try DriverCatalog.check(config.sources)
+        do {
+            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError("cannot create the data folder \(config.dataDirectory): \(error.localizedDescription)")
+        }
+        let tokenizer = try CustomerTokenizer.load(file: config.privacy.tokenKeyFile ?? config.dataPath("token.key"))
+
+        // Master data: the CRM store is the source of truth; seed the demo on first start.
+        database = try CRMDatabase(path: config.crm.db, logger: logger)
+        let importer = CSVImporter(database: database, logger: logger)
+        for summary in try importer.seedIfEmpty(config.crm.seed, relativeTo: config.baseDirectory, tokenizer: tokenizer) {
+            logger.info("seeded \(summary)")
+            for error in summary.errors { logger.warning("\(error)") }
+        }
+        let master = try database.loadMasterData()
+
+        // Sources, each with its own ring; the pipeline thread drains them all.
+        let doorbell = Doorbell()
+        let inbox = ControlInbox(doorbell: doorbell)
+        var readSinks: [ReadSink] = []
+        var transactionSinks: [TransactionSink] = []
+        var counters: [UInt16: any SourceCounters] = [:]
+        var descriptors: [SourceDescriptor] = []
+        let active = config.sources.filter { config.simulator.enabled || !DriverCatalog.simulated.contains($0.driver) }
+        for (position, source) in active.enumerated() {
+            let descriptor = SourceDescriptor(index: UInt16(position), name: source.name, driver: source.driver,
+                                              antennaZones: source.antennas, defaultZone: source.zone)
+            descriptors.append(descriptor)
+            switch source.kind {
+            case .reads:
+                let ring = SPSCRing<TagRead>(capacity: source.ring.capacity, policy: source.ring.overflow, doorbell: doorbell)
+                readSinks.append(ReadSink(source: descriptor, ring: ring, inbox: inbox))
+                counters[descriptor.index] = ring
+            case .transactions:
+                let ring = SPSCRing<PosTransaction>(capacity: source.ring.capacity, lossless: .block, doorbell: doorbell)
+                transactionSinks.append(TransactionSink(source: descriptor, ring: ring, inbox: inbox))
+                counters[descriptor.index] = ring
+            }
+        }
+        self.readSinks = readSinks
+        self.transactionSinks = transactionSinks
+
+        publisher = try EventPublisher(configuration: config.bus, gateway: config.gateway.id, store: config.gateway.store,
+                                       journalDirectory: config.bus.journal.enabled ? config.dataPath("journal") : nil, logger: logger)
+        pipeline = StorePipeline(configuration: config.matching, layout: config.store, sources: descriptors, counters: counters,
+                                 directory: Directory(master), sink: publisher, logger: logger)
+        runner = PipelineRunner(readSinks: readSinks, transactionSinks: transactionSinks, doorbell: doorbell, inbox: inbox,
+                                processor: pipeline, logger: logger)
+
+        // In data-flow order from the right: the store first, so it is subscribed before events flow.
+        if config.crm.embedded {
+            let subscriber = try EventSubscriber(endpoints: [Self.connectEndpoint(for: config.bus.publish)],
+                                                 receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
+            let publisher = self.publisher
+            let gatewayID = config.gateway.id
+            let ingest = StoreIngestService(subscriber: subscriber, writer: StoreWriter(database: database, logger: logger),
+                                            batch: config.crm.batch, drainTarget: { (gatewayID, publisher.statistics.lastSeq) }, logger: logger)
+            storeIngest = ingest
+            add(ingest, name: "crm-store", essential: true)
+        }
+        add(runner, name: "pipeline", essential: true)
+        add(MasterDataWatcher(database: database, pipeline: pipeline, revision: master.revision, logger: logger), name: "master-data", essential: false)
+        if config.simulator.enabled {
+            try addSimulator(master: master, readSinks: readSinks, transactionSinks: transactionSinks)
+        }
+        if let statsInterval {
+            add(StatusLine(interval: statsInterval, pipeline: pipeline, publisher: publisher, sinks: readSinks,
+                           store: storeIngest, gateway: config.gateway.id), name: "status-line", essential: false)
+        }
+        logger.info("gateway \(config.gateway.id) of store \(config.gateway.store) ready", metadata: [
+            "sources": "\(descriptors.map(\.name).joined(separator: ","))", "bus": "\(config.bus.publish)",
+            "crm": "\(config.crm.embedded ? config.crm.db : "external")", "customers": "\(master.customers.count)",
+            "products": "\(master.products.count)", "seq": "\(publisher.statistics.lastSeq)",
+        ])
+    }
+
+    /// Runs until SIGINT/SIGTERM, then shuts down in reverse order and closes the bus.
+    func run() async throws {
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      cancellationSignals: [], logger: logger))
+        defer { publisher.close() }
+        try await group.run()
+    }
+
+    private func add(_ service: any Service, name: String, essential: Bool) {
+        // A driver that stops must not take the store down with it; the core services must.
+        let behaviour: ServiceGroupConfiguration.ServiceConfiguration.TerminationBehavior = essential ? .gracefullyShutdownGroup : .ignore
+        services.append(.init(service: service, successTerminationBehavior: behaviour, failureTerminationBehavior: behaviour, serviceName: name))
+    }
+
+    private func addSimulator(master: MasterData, readSinks: [ReadSink], transactionSinks: [TransactionSink]) throws {
+        let simulated = config.sources.filter { DriverCatalog.simulated.contains($0.driver) }
+        guard !simulated.isEmpty else { return }
+        var coverage: [String: [(reader: String, antenna: UInt16)]] = [:]
+        for source in simulated where source.kind == .reads {
+            if source.antennas.isEmpty, let zone = source.zone { coverage[zone, default: []].append((source.name, 1)) }
+            for (antenna, zone) in source.antennas.sorted(by: { $0.key < $1.key }) { coverage[zone, default: []].append((source.name, antenna)) }
+        }
+        func zone(_ role: StoreLayoutConfig.Zone.Role) throws -> String {
+            guard let zone = config.store.zones.first(where: { $0.role == role && coverage[$0.name] != nil }) else {
+                throw CLIError("simulator: no simulated reader covers a zone with role '\(role.rawValue)'")
+            }
+            return zone.name
+        }
+        let pos = simulated.first { $0.kind == .transactions }?.name
+        let plan = SimulatedFloorPlan(coverage: coverage, entrance: try zone(.entrance), floor: try zone(.floor), checkout: try zone(.checkout),
+                                      pos: pos, storeID: config.gateway.store)
+        let shoppers = master.customers.map { customer in
+            SimulatedCast.Shopper(customerID: customer.customerID,
+                                  loyaltyTag: customer.credentials.first { $0.kind == .epc }.flatMap { TagID(hex: $0.value) })
+        }
+        let items = master.products.map { SimulatedCast.Item(gtin: $0.gtin, price: $0.price, name: $0.name) }
+        let cast = SimulatedCast(shoppers: shoppers, items: items, companyPrefix: config.store.companyPrefixes.first ?? "0614141")
+        let store = SimulatedStore(configuration: config.simulator, cast: cast, plan: plan, logger: logger)
+        add(TaskService(name: "simulated-store") { try await store.run() }, name: "simulated-store", essential: false)
+        for sink in readSinks where DriverCatalog.simulated.contains(sink.source.driver) {
+            guard let reader = store.reader(named: sink.source.name) else { continue }
+            add(ReadSourceService(source: reader, sink: sink, logger: logger), name: sink.source.name, essential: false)
+        }
+        for sink in transactionSinks where DriverCatalog.simulated.contains(sink.source.driver) {
+            add(TransactionSourceService(source: store.pointOfSale(), sink: sink, logger: logger), name: sink.source.name, essential: false)
+        }
+    }
+
+    /// The address a local subscriber connects to for a bind endpoint (`*` and `0.0.0.0` become loopback).
+    static func connectEndpoint(for bind: String) -> String {
+        bind.replacingOccurrences(of: "://*:", with: "://127.0.0.1:").replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
+    }
+}
+
+extension Directory {
+    /// The matcher's view of the CRM's master data.
+    init(_ master: MasterData) {
+        self.init(
+            customers: master.customers.map {
+                Directory.Customer(id: $0.customerID, token: $0.token, firstName: $0.firstName ?? "", tier: $0.tier,
+                                   recognitionConsent: $0.recognitionConsent, credentials: $0.credentials.map(\.value))
+            },
+            products: master.products.map { Directory.Product(gtin: $0.gtin, name: $0.name, category: $0.category) })
+    }
+}
+
+/// Notices master-data changes (an import by another process, a consent change) and hands the
+/// matcher a fresh directory.
+struct MasterDataWatcher: Service {
+    let database: CRMDatabase
+    let pipeline: StorePipeline
+    let revision: Int64
+    let logger: Logger
+
+    func run() async throws {
+        var seen = revision
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(2))
+            do {
+                let current = try database.masterRevision()
+                guard current != seen else { continue }
+                let master = try database.loadMasterData()
+                seen = master.revision
+                pipeline.replace(directory: Directory(master))
+            } catch {
+                logger.warning("cannot reload master data: \(error)")
+            }
+        }
+    }
+}

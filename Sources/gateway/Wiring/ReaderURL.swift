@@ -1,0 +1,52 @@
+import GatewayCore
+
+/// A reader added on the command line: `--reader URL [--zone NAME]`.
+struct ReaderArgument: Equatable {
+    var url: String
+    var zone: String
+
+    /// Pairs each `--reader` with the `--zone` that follows it (before the next `--reader`).
+    static func parse(arguments: [String]) -> [ReaderArgument] {
+        var readers: [ReaderArgument] = []
+        var index = 0
+        func value(at i: Int, of flag: String) -> String? {
+            let argument = arguments[i]
+            if argument.hasPrefix(flag + "=") { return String(argument.dropFirst(flag.count + 1)) }
+            return argument == flag && i + 1 < arguments.count ? arguments[i + 1] : nil
+        }
+        while index < arguments.count {
+            if let url = value(at: index, of: "--reader") {
+                readers.append(ReaderArgument(url: url, zone: "entrance"))
+            } else if let zone = value(at: index, of: "--zone"), !readers.isEmpty {
+                readers[readers.count - 1].zone = zone
+            }
+            index += 1
+        }
+        return readers
+    }
+
+    /// The source config this reader becomes; the URL's scheme names the driver.
+    func sourceConfig(index: Int) throws -> SourceConfig {
+        guard let schemeEnd = url.firstIndex(of: ":"), schemeEnd != url.startIndex else {
+            throw CLIError("--reader '\(url)': expected a URL such as llrp://HOST[:PORT], usbhid://VID:PID or m100:PATH")
+        }
+        let scheme = String(url[..<schemeEnd])
+        return SourceConfig(name: "cli-reader-\(index + 1)", driver: scheme, zone: zone, options: ["url": url], path: "--reader \(url)")
+    }
+}
+
+/// The drivers this build has, by the name a config or a `--reader` URL uses.
+enum DriverCatalog {
+    /// Drivers that only the simulator provides.
+    static let simulated: Set<String> = ["simulator"]
+
+    /// Every driver name this build accepts.
+    static var available: [String] { simulated.sorted() }
+
+    /// Checks that every source names a driver this build has.
+    static func check(_ sources: [SourceConfig]) throws {
+        for source in sources where !simulated.contains(source.driver) {
+            throw CLIError("\(source.path): no driver '\(source.driver)' in this build (available: \(available.joined(separator: ", ")))")
+        }
+    }
+}
