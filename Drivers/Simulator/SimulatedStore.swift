@@ -140,6 +140,7 @@ public final class SimulatedStore: Sendable {
             posStream.1.finish()
         }
         var announcedDone = false
+        if configuration.startDelay > .zero { try await Task.sleep(for: configuration.startDelay) }
         while !Task.isCancelled {
             let now = Timestamp.now()
             let step = world.step(now: now)

@@ -52,6 +52,8 @@ public struct SimulatorConfig: ConfigSection, Sendable {
     public var currency = "USD"
     /// The visits of scripted mode.
     public var script: [Visit] = []
+    /// How long the store stays empty after start, so subscribers can join before the first visit.
+    public var startDelay: Duration = .zero
 
     /// The defaults.
     public init() {}
@@ -90,6 +92,7 @@ public struct SimulatorConfig: ConfigSection, Sendable {
             taxRate = rate
         }
         currency = try config.value("currency", default: currency)
+        startDelay = try config.value("startDelay", default: startDelay)
         script = try config.mappings("script") { map in
             Visit(customer: try map.optional("customer"), buy: try map.list("buy", of: String.self) ?? [],
                   dwell: try map.value("dwell", default: .seconds(1)))

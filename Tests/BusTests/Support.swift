@@ -133,5 +133,5 @@ let everyPayload: [EventPayload] = [
 
 /// A small event for load tests; `message` pads it to a chosen size.
 func statusPayload(_ index: Int, message: String? = nil) -> EventPayload {
-    .readerStatus(ReaderStatus(reader: "r-\(index)", state: .connected, message: message, reads: UInt64(index), drops: 0))
+    .readerStatus(ReaderStatus(reader: "r-\(index)", state: .connected, message: message, reads: UInt64(index.magnitude), drops: 0))
 }

@@ -63,7 +63,7 @@ import Testing
         ("036000291452", "00036000291452"),    // GTIN-12 (UPC-A)
         ("10614141000415", "10614141000415"),  // GTIN-14
     ])
-    func validGTINsArePaddedTo14(input: String, expected: String) {
+    func validGTINsArePaddedTo14(input: String, expected: String) throws {
         #expect(try Fields.gtin14(input).get() == expected)
     }
 

@@ -157,7 +157,9 @@ import Testing
         var text = "customer_id,first_name,last_name,email,tier,credentials,recognition_consent\n"
         let count = 20_000
         for index in 0..<count {
-            text += "C-\(index),First\(index),Last,c\(index)@example.com,regular,\(String(format: "3008%020X", index)),\(index % 3 == 0 ? "no" : "yes")\n"
+            let hex = String(index, radix: 16)
+            let epc = "3008" + String(repeating: "0", count: 20 - hex.count) + hex
+            text += "C-\(index),First\(index),Last,c\(index)@example.com,regular,\(epc),\(index % 3 == 0 ? "no" : "yes")\n"
         }
         let file = try scratch.file("big.csv", text)
         let clock = ContinuousClock()
@@ -182,7 +184,7 @@ import Testing
             4006381333931,"Pencil, HB",1.10,eur,stationery\r
             4006381333932,Pen,2.00,EUR,stationery\r
             96385074,Gum,"12,x",EUR,\r
-            036000291452,"Soap ""Fresh""",3,EURO,\r
+            036000291452,"Soap \"\"Fresh\"\"",3,EURO,\r
             10614141000415,Case,-1.00,USD,\r
             """)
         let summary = try scratch.importer.importProducts(file: file)

@@ -57,7 +57,9 @@ struct JournalRecordReader {
     private let fd: Int32
     private let limit: Int64
     private let path: String
+    /// Bytes `cursor..<end` are read and not yet consumed; the array itself is only storage.
     private var buffer: [UInt8] = []
+    private var end = 0
     private var bufferStart: Int64
     private var cursor = 0
 
@@ -74,27 +76,41 @@ struct JournalRecordReader {
 
     /// Makes `needed` bytes available at the cursor; `false` when the file (or the limit) ends first.
     private mutating func fill(_ needed: Int) throws(BusError) -> Bool {
-        if buffer.count - cursor >= needed { return true }
-        buffer.removeFirst(cursor)
+        if end - cursor >= needed { return true }
+        // Keep the unread bytes, moved to the front, and make room for at least a chunk more.
+        let unread = end - cursor
+        let capacity = max(buffer.count, needed, Self.chunk)
+        if buffer.count < capacity {
+            var grown = [UInt8](repeating: 0, count: capacity)
+            grown.withUnsafeMutableBytes { target in
+                buffer.withUnsafeBytes { source in
+                    guard unread > 0 else { return }
+                    target.baseAddress!.copyMemory(from: source.baseAddress! + cursor, byteCount: unread)
+                }
+            }
+            buffer = grown
+        } else if cursor > 0 && unread > 0 {
+            buffer.withUnsafeMutableBytes { bytes in
+                bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + cursor, byteCount: unread)
+            }
+        }
         bufferStart += Int64(cursor)
         cursor = 0
-        while buffer.count < needed {
-            let fileOffset = bufferStart + Int64(buffer.count)
-            let want = Int(min(Int64(max(needed - buffer.count, Self.chunk)), limit - fileOffset))
+        end = unread
+        while end < needed {
+            let fileOffset = bufferStart + Int64(end)
+            let want = Int(min(Int64(buffer.count - end), limit - fileOffset))
             if want <= 0 { return false }
-            let before = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: want))
             let (count, error) = buffer.withUnsafeMutableBytes { bytes in
-                let count = pread(fd, bytes.baseAddress! + before, want, off_t(fileOffset))
+                let count = pread(fd, bytes.baseAddress! + end, want, off_t(fileOffset))
                 return (count, count < 0 ? errno : 0)
             }
             if count < 0 {
-                buffer.removeLast(want)
                 if error == EINTR { continue }
                 throw BusError(.journal, "cannot read journal \(path) at offset \(fileOffset): \(String(cString: strerror(error)))")
             }
-            buffer.removeLast(want - count)
             if count == 0 { return false }
+            end += count
         }
         return true
     }
