@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config
+APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi socat
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CONFIG ?= Config/gateway.yaml
 
@@ -46,8 +46,9 @@ test-swift:
 	swift build --build-tests
 	swift test --skip-build
 
-test-interop: release venv
-	GATEWAY_BIN=$(CURDIR)/.build/release/gateway $(PY) -m pytest -q Tests/Interop
+# The interop tests drive the debug binary the Swift tests already built: no second, release build.
+test-interop: build venv
+	GATEWAY_BIN=$(CURDIR)/.build/debug/gateway $(PY) -m pytest -q Tests/Interop
 
 clean:
 	rm -rf .build $(VENV) .gateway

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C shims: thin system-library targets.
@@ -67,6 +68,41 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "LLRP",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Drivers/LLRP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "USBHID",
+            dependencies: ["GatewayCore", "CLibUSB", .product(name: "Logging", package: "swift-log")],
+            path: "Drivers/USBHID",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SerialM100",
+            dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")],
+            path: "Drivers/SerialM100",
+            swiftSettings: swiftSettings
+        ),
+        // Test support: an LLRP reader emulator speaking the reader side of the protocol on loopback.
+        .target(
+            name: "LLRPEmulator",
+            dependencies: [
+                "LLRP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Support/LLRPEmulator",
+            swiftSettings: swiftSettings
+        ),
+
         // Left to right: Matching, Bus, CRMStore.
         .target(
             name: "Matching",
@@ -95,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayCore", "EPC", "Simulator", "Matching", "Bus", "CRMStore",
+                "GatewayCore", "EPC", "Simulator", "LLRP", "USBHID", "SerialM100", "Matching", "Bus", "CRMStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,11 +140,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "EPCTests", dependencies: ["EPC"], swiftSettings: swiftSettings),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "GatewayCore", "EPC"], swiftSettings: swiftSettings),
-        .testTarget(name: "BusTests", dependencies: ["Bus", "GatewayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "CRMStoreTests", dependencies: ["CRMStore", "GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "GatewayCore", "EPC", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "BusTests", dependencies: ["Bus", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "CRMStoreTests", dependencies: ["CRMStore", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLRPTests",
+            dependencies: ["LLRP", "LLRPEmulator", "GatewayCore", "Matching", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "USBHIDTests",
+            dependencies: ["USBHID", "GatewayCore", "Matching", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SerialM100Tests",
+            dependencies: ["SerialM100", "GatewayCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "gatewayTests", dependencies: ["gateway", "GatewayCore"], swiftSettings: swiftSettings),
     ]
 )

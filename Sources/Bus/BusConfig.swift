@@ -13,9 +13,9 @@ import GatewayCore
 ///     groupCommit: 5ms
 ///     maxBytes: 268435456
 /// ```
-public struct BusConfig: ConfigSection, Sendable {
+public struct BusConfig: ConfigSection, Sendable, Equatable {
     /// The journal: `bus.journal:` in the config.
-    public struct JournalSettings: ConfigSection, Sendable {
+    public struct JournalSettings: ConfigSection, Sendable, Equatable {
         /// Whether events are journalled; without it a restart starts over at seq 1 and nothing can be replayed.
         public var enabled: Bool = true
         /// How long appended records may wait before they are synced to disk together.

@@ -26,6 +26,7 @@ public struct BusError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let journal = Code(name: "journal")
         /// The bus configuration is not usable.
         public static let config = Code(name: "config")
+        /// The code's name.
         public var description: String { name }
     }
 
@@ -40,5 +41,6 @@ public struct BusError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

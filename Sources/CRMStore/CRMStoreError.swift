@@ -16,6 +16,7 @@ public struct CRMStoreError: Error, Sendable, Equatable, CustomStringConvertible
         public static let write = Code(name: "write")
         /// Rows could not be read back.
         public static let query = Code(name: "query")
+        /// The code's name.
         public var description: String { name }
     }
 
@@ -46,5 +47,6 @@ public struct CRMStoreError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// The message.
     public var description: String { message }
 }

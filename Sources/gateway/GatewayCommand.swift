@@ -8,9 +8,7 @@ struct GatewayCommand: AsyncParsableCommand {
         commandName: "gateway",
         abstract: "Real-time RFID and point-of-sale ingestion for a store.",
         discussion: """
-            Readers and POS feeds stream into the gateway; it recognises consenting customers and tagged
-            products, tracks who and what is in which zone, and publishes enriched events over ZeroMQ
-            to the CRM store and the staff dashboard.
+            Readers and POS feeds stream into the gateway; it recognises consenting customers and tagged products, tracks who and what is in which zone, and publishes enriched events over ZeroMQ to the CRM store and the staff dashboard.
 
             Start with `gateway run`: it runs the simulated store of Config/gateway.yaml, no hardware needed.
             """,

@@ -9,10 +9,16 @@ import Darwin
 
 /// The append-only event journal: what makes the bus durable, since ZeroMQ itself keeps nothing.
 ///
-/// Records live in segment files named `journal-<first seq, 20 digits>.log` in one directory;
-/// the record layout (little-endian length, CRC-32 and seq, then the payload) is described on
-/// ``JournalRecord``. Today the journal writes one segment; rotation and retention arrive later
-/// and only add files.
+/// Records live in segment files named `journal-<first seq, 20 digits>.log` in one directory.
+/// Today the journal writes one segment; rotation and retention arrive later and only add files.
+/// Each record is a 16-byte header and the payload, integers little-endian:
+///
+/// ```
+/// offset 0   u32  payload length in bytes
+/// offset 4   u32  CRC-32 (IEEE) of the payload
+/// offset 8   u64  seq
+/// offset 16  payload
+/// ```
 ///
 /// ## Threads and durability
 /// ``append(seq:payload:)`` only copies the record into a buffer, and once that holds a few

@@ -1,4 +1,3 @@
-import CZeroMQ
 import GatewayCore
 import Logging
 import Synchronization

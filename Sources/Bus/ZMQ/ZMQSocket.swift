@@ -9,7 +9,8 @@ import Darwin
 ///
 /// ZeroMQ sockets are not thread-safe. A socket may move to another thread, but only one
 /// thread may use it at a time; that is the caller's promise, and why the conformance to
-/// `Sendable` is unchecked. Every failure is a ``BusError``.
+/// `Sendable` is unchecked. Every failure is a ``BusError``. A socket released without
+/// ``close(linger:)`` is closed without lingering: unsent messages are discarded.
 public final class ZMQSocket: @unchecked Sendable {
     /// The socket patterns the bus uses.
     public enum Kind: Sendable {
@@ -79,7 +80,7 @@ public final class ZMQSocket: @unchecked Sendable {
         return handle
     }
 
-    /// Accepts connections on `endpoint` (`tcp://127.0.0.1:5556`, `ipc:///run/gw.sock`, `inproc://name`).
+    /// Accepts connections on `endpoint` (`tcp://127.0.0.1:5556`, `ipc://gateway-bus.sock`, `inproc://name`).
     public func bind(_ endpoint: String) throws(BusError) {
         let handle = try open("bind \(endpoint)")
         guard zmq_bind(handle, endpoint) == 0 else {

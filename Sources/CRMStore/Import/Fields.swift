@@ -62,8 +62,11 @@ enum Fields {
 
     /// A loose email check: it catches a column shifted by a stray comma, not every RFC 5322 corner.
     static func email(_ text: String) -> Result<String, Problem> {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(where: \.isWhitespace) else {
+        let utf8 = text.utf8
+        let at = utf8.firstIndex(of: UInt8(ascii: "@"))
+        guard let at, at != utf8.startIndex, !utf8[utf8.index(after: at)...].contains(UInt8(ascii: "@")),
+              utf8[utf8.index(after: at)...].contains(UInt8(ascii: ".")),
+              !utf8.contains(where: { isBlank($0) || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
             return .failure(Problem("'\(text)' is not an email address"))
         }
         return .success(text)
@@ -102,6 +105,18 @@ enum Fields {
         }
         return .success(MasterData.Credential(value: digits, kind: .card))
     }
+
+    /// `text` without leading and trailing spaces and tabs. Foundation's `trimmingCharacters` bridges
+    /// through NSString on Linux and was a tenth of a large import's time.
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { !isBlank($0) }) else { return "" }
+        let last = utf8.lastIndex(where: { !isBlank($0) })!
+        if first == utf8.startIndex, utf8.index(after: last) == utf8.endIndex { return text }
+        return String(text[first...last])
+    }
+
+    static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 

@@ -44,7 +44,7 @@ struct CustomerRowWriter {
         let consent = line.required("recognition_consent", Fields.consent)
         var credentials: [MasterData.Credential] = []
         for text in line.raw("credentials")?.split(separator: ";") ?? [] {
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = Fields.trimmed(String(text))
             guard !trimmed.isEmpty, let credential = line.check("credentials", Fields.credential(trimmed)) else { continue }
             if !credentials.contains(credential) { credentials.append(credential) }
         }

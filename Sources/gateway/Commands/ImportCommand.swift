@@ -14,9 +14,7 @@ struct ImportCommand: ParsableCommand {
               credentials: tag EPCs in hex or card numbers, separated by ';'. consent: yes or no.
             products:  gtin,name,price,currency,category
 
-            Good lines are imported (an existing id is updated); each bad line is reported with its line
-            number and column, and the command exits 1 when any line was rejected. A running gateway
-            picks the changes up within seconds.
+            Good lines are imported (an existing id is updated); each bad line is reported with its line number and column, and the command exits 1 when any line was rejected. A running gateway picks the changes up within seconds.
             """,
         subcommands: [Customers.self, Products.self]
     )

@@ -9,9 +9,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the gateway: sources, pipeline, bus, and the embedded CRM store.",
         discussion: """
-            With the default config this is the simulated store: three simulated readers, a simulated till,
-            loyalty members walking in, and the CRM store in .gateway/crm.sqlite. SIGINT or SIGTERM stops it
-            gracefully: drivers stop, the rings drain, the bus and the store flush.
+            With the default config this is the simulated store: three simulated readers, a simulated till, loyalty members walking in, and the CRM store in .gateway/crm.sqlite. SIGINT or SIGTERM stops it gracefully: drivers stop, the rings drain, the bus and the store flush.
 
             --reader adds a reader for a quick trial, placed in the --zone that follows it (default entrance):
               gateway run --no-simulator --reader llrp://192.0.2.10 --zone entrance
@@ -29,12 +27,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Zone of the --reader before it (default: entrance).", valueName: "name"))
     var zone: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("The CRM store's SQLite file (default: crm.db from the config).", valueName: "path"))
+    var db: String?
+
     @Option(name: .long, help: ArgumentHelp("Seconds between live counter lines on stderr; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Double = 5
 
     func run() async throws {
         var config = try options.load()
         if noSimulator { config.simulator.enabled = false }
+        if let db { config.crm.db = db }
         let readers = ReaderArgument.parse(arguments: Array(CommandLine.arguments.dropFirst()))
         for (index, reader) in readers.enumerated() {
             guard config.store.zone(named: reader.zone) != nil else {
