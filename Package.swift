@@ -144,7 +144,15 @@ let package = Package(
         .testTarget(name: "EPCTests", dependencies: ["EPC"], swiftSettings: swiftSettings),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "GatewayCore", "EPC", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "BusTests", dependencies: ["Bus", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "CRMStoreTests", dependencies: ["CRMStore", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CRMStoreTests",
+            dependencies: [
+                "CRMStore", "GatewayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LLRPTests",
             dependencies: ["LLRP", "LLRPEmulator", "GatewayCore", "Matching", .product(name: "Logging", package: "swift-log")],

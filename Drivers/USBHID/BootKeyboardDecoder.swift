@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// Turns HID boot-keyboard reports from a keyboard-wedge badge reader into card IDs.
 ///
 /// A report is `[modifiers, reserved, key1…key6]`. A key counts as typed when it appears in a report
@@ -8,7 +10,7 @@
 /// on the reader is still reported once per `debounce` and presence stays alive without flooding.
 public struct BootKeyboardDecoder: Sendable {
     /// The longest card ID kept; longer lines are dropped (a stuck key, not a card).
-    public static let maxLength = TagID.maxBytesForCards
+    public static let maxLength = TagID.maxBytes
 
     /// Letters are stored upper-cased or as typed.
     public var letterCase: USBHIDReaderConfig.LetterCase
@@ -130,9 +132,4 @@ public struct BootKeyboardDecoder: Sendable {
         default: return nil
         }
     }
-}
-
-extension TagID {
-    /// The longest card number a `TagID` holds, one byte per typed character.
-    static var maxBytesForCards: Int { maxBytes }
 }

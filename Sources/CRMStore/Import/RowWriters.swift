@@ -21,15 +21,15 @@ struct CustomerRowWriter {
         // constraint (a token clash) still fails loudly instead of being ignored.
         insert = try db.makeStatement(sql: """
             INSERT INTO customers (customer_id, first_name, last_name, email, tier, recognition_consent, consent_at, token, updated_at)
-            VALUES (:id, :first, :last, :email, :tier, :consent, CASE WHEN :consent THEN :now END, :token, :now)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 THEN ?8 END, ?7, ?8)
             ON CONFLICT (customer_id) DO NOTHING
             """)
         // Consent keeps the time it was first given; withdrawing it clears the time.
         update = try db.makeStatement(sql: """
-            UPDATE customers SET first_name = :first, last_name = :last, email = :email, tier = :tier,
-                consent_at = CASE WHEN :consent THEN (CASE WHEN recognition_consent = 1 THEN coalesce(consent_at, :now) ELSE :now END) END,
-                recognition_consent = :consent, token = :token, updated_at = :now
-            WHERE customer_id = :id
+            UPDATE customers SET first_name = ?2, last_name = ?3, email = ?4, tier = ?5,
+                consent_at = CASE WHEN ?6 THEN (CASE WHEN recognition_consent = 1 THEN coalesce(consent_at, ?8) ELSE ?8 END) END,
+                recognition_consent = ?6, token = ?7, updated_at = ?8
+            WHERE customer_id = ?1
             """)
         clearCredentials = try db.makeStatement(sql: "DELETE FROM credentials WHERE customer_id = ?")
         insertCredential = try db.makeStatement(sql: "INSERT INTO credentials (credential, customer_id, kind) VALUES (?, ?, ?)")
@@ -56,10 +56,8 @@ struct CustomerRowWriter {
         }
         guard line.problems.isEmpty else { return .rejected }
 
-        let arguments: StatementArguments = [
-            "id": id, "first": first, "last": last, "email": email, "tier": tier, "consent": consent,
-            "token": tokenizer.token(for: id), "now": now,
-        ]
+        // Positional (?1…?8), shared by both statements: binding by name costs a lookup per value.
+        let arguments: StatementArguments = [id, first, last, email, tier, consent, tokenizer.token(for: id), now]
         try insert.execute(arguments: arguments)
         let outcome: LineOutcome
         if db.changesCount > 0 {
@@ -88,12 +86,12 @@ struct ProductRowWriter {
         self.now = now
         insert = try db.makeStatement(sql: """
             INSERT INTO products (gtin, name, price, currency, category, updated_at)
-            VALUES (:gtin, :name, :price, :currency, :category, :now)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT (gtin) DO NOTHING
             """)
         update = try db.makeStatement(sql: """
-            UPDATE products SET name = :name, price = :price, currency = :currency, category = :category, updated_at = :now
-            WHERE gtin = :gtin
+            UPDATE products SET name = ?2, price = ?3, currency = ?4, category = ?5, updated_at = ?6
+            WHERE gtin = ?1
             """)
     }
 
@@ -104,9 +102,7 @@ struct ProductRowWriter {
         let currency = line.required("currency", Fields.currency)
         let category = line.raw("category")
         guard line.problems.isEmpty, let gtin, let name, let price, let currency else { return .rejected }
-        let arguments: StatementArguments = [
-            "gtin": gtin, "name": name, "price": price, "currency": currency, "category": category, "now": now,
-        ]
+        let arguments: StatementArguments = [gtin, name, price, currency, category, now]
         try insert.execute(arguments: arguments)
         if db.changesCount > 0 { return .inserted }
         try update.execute(arguments: arguments)

@@ -20,7 +20,14 @@ public struct CustomerTokenizer: Sendable {
     /// The token of a customer id.
     public func token(for customerID: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(customerID.utf8), using: SymmetricKey(data: keyBytes))
-        return mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(32)
+        for byte in mac.prefix(16) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Loads the key from `GATEWAY_TOKEN_KEY`, else from `file`, creating the file (mode 0600) with a

@@ -1,0 +1,290 @@
+/// The emulated badge readers: a Python program on umockdev's GObject API.
+///
+/// Kept as a Swift string so the test target has no unhandled resource files; the harness writes
+/// it into the run's work directory. It builds a umockdev testbed, answers the usbdevfs ioctls
+/// libusb sends (submit, reap, discard, claim, release, get-driver, detach, attach), plays the
+/// scenario's steps, and runs the child test process under the testbed.
+enum EmulatorScript {
+    static let source = #"""
+# Emulated USB HID badge readers for the USBHID driver tests.
+# Run with the system python3 (it has gi) under LD_PRELOAD=libumockdev-preload.so.0: the testbed's
+# uevents (plug, unplug) are built from its sysfs, which this process only sees through the preload.
+import errno, gc, json, os, shutil, struct, subprocess, sys, time
+
+import gi
+gi.require_version('UMockdev', '1.0')
+from gi.repository import GLib, UMockdev
+
+SUBMITURB = 0x8038550A
+DISCARDURB = 0x550B
+REAPURB = 0x4008550C
+REAPURBNDELAY = 0x4008550D
+CLAIMINTERFACE = 0x8004550F
+RELEASEINTERFACE = 0x80045510
+GETDRIVER = 0x41045508
+USBDEVFS_IOCTL = 0xC0105512
+GET_CAPABILITIES = 0x8004551A
+SUBCOMMAND_DISCONNECT = 0x5516
+SUBCOMMAND_CONNECT = 0x5517
+URB_TYPE_CONTROL = 2
+URB_STATUS = 4
+URB_BUFFER = 16
+URB_ACTUAL_LENGTH = 28
+URB_SIZE = 56
+
+scenario = json.load(open(sys.argv[1]))
+device_log = open(scenario['deviceLog'], 'a', buffering=1)
+
+
+def log(device, op, **extra):
+    entry = {'device': device, 'op': op, 't': '%.3f' % time.monotonic()}
+    entry.update({key: str(value) for key, value in extra.items()})
+    device_log.write(json.dumps(entry) + '\n')
+
+
+class BadgeReader(UMockdev.IoctlBase):
+    """One boot-keyboard reader: interrupt IN reports from a queue, usbhid bound until detached."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.name = spec['id']
+        self.serial = spec.get('serial')
+        self.bound = spec.get('kernelDriver', False)
+        self.claimed = False
+        self.gone = False
+        self.reports = []
+        self.inflight = []
+        self.completed = []
+
+    def queue(self, reports):
+        self.reports.extend(bytes.fromhex(report) for report in reports)
+
+    def unplug(self):
+        self.gone = True
+        # On disconnect the host controller gives back every pending URB with -ESHUTDOWN.
+        for urb, _, _ in self.inflight:
+            urb.update(URB_STATUS, struct.pack('<i', -errno.ESHUTDOWN))
+            self.completed.append(urb)
+        self.inflight = []
+
+    def do_handle_ioctl(self, client):
+        request = client.get_request()
+        arg = client.get_arg()
+        if self.gone:
+            if request in (REAPURB, REAPURBNDELAY) and self.completed:
+                return self.reap(client, arg)
+            client.complete(-1, errno.ENODEV)
+            return True
+        if request == GET_CAPABILITIES:
+            arg.resolve(0, 4).update(0, struct.pack('<I', 0x0F))
+            client.complete(0, 0)
+        elif request == GETDRIVER:
+            log(self.name, 'getdriver', bound=self.bound)
+            if self.claimed or self.bound:
+                name = b'usbfs' if self.claimed else b'usbhid'
+                arg.resolve(0, 260).update(4, name + b'\0')
+                client.complete(0, 0)
+            else:
+                client.complete(-1, errno.ENODATA)
+        elif request == USBDEVFS_IOCTL:
+            _, command, _ = struct.unpack('<iiQ', bytes(arg.resolve(0, 16).retrieve()))
+            if command == SUBCOMMAND_DISCONNECT and self.bound:
+                self.bound = False
+                log(self.name, 'detach')
+                client.complete(0, 0)
+            elif command == SUBCOMMAND_CONNECT and not self.bound:
+                self.bound = True
+                log(self.name, 'attach')
+                client.complete(0, 0)
+            else:
+                client.complete(-1, errno.ENODATA)
+        elif request == CLAIMINTERFACE:
+            # The kernel refuses a claim while usbhid (or another usbfs user) holds the interface.
+            if self.bound or self.claimed:
+                log(self.name, 'claim-refused')
+                client.complete(-1, errno.EBUSY)
+            else:
+                self.claimed = True
+                log(self.name, 'claim')
+                client.complete(0, 0)
+        elif request == RELEASEINTERFACE:
+            self.claimed = False
+            log(self.name, 'release')
+            client.complete(0, 0)
+        elif request == SUBMITURB:
+            urb = arg.resolve(0, URB_SIZE)
+            kind, endpoint, _, _, _, length = struct.unpack_from('<BBxxiIxxxxQi', bytes(urb.retrieve()), 0)
+            buffer = urb.resolve(URB_BUFFER, length)
+            if kind == URB_TYPE_CONTROL:
+                self.control(urb, buffer, length)
+            else:
+                self.inflight.append((urb, buffer, length))
+            client.complete(0, 0)
+        elif request == DISCARDURB:
+            address = struct.unpack('<Q', bytes(arg.retrieve())[:8])[0]
+            for index, (urb, _, _) in enumerate(self.inflight):
+                if urb.client_addr == address:
+                    del self.inflight[index]
+                    urb.update(URB_STATUS, struct.pack('<i', -errno.ENOENT))
+                    self.completed.append(urb)
+                    log(self.name, 'timeout')
+                    client.complete(0, 0)
+                    return True
+            client.complete(-1, errno.EINVAL)
+        elif request in (REAPURB, REAPURBNDELAY):
+            return self.reap(client, arg)
+        else:
+            client.complete(-1, errno.ENOTTY)
+        return True
+
+    def control(self, urb, buffer, length):
+        """GET_DESCRIPTOR(string): language list and the serial number; anything else stalls."""
+        setup = bytes(buffer.retrieve())[:8]
+        request_type, request, value, index, wanted = struct.unpack('<BBHHH', setup)
+        answer = None
+        if request_type == 0x80 and request == 6 and value >> 8 == 3:
+            if value & 0xFF == 0:
+                answer = bytes([4, 3, 0x09, 0x04])
+            elif value & 0xFF == 3 and self.serial:
+                text = self.serial.encode('utf-16-le')
+                answer = bytes([2 + len(text), 3]) + text
+        if answer is None:
+            urb.update(URB_STATUS, struct.pack('<i', -errno.EPIPE))
+            urb.update(URB_ACTUAL_LENGTH, struct.pack('<i', 0))
+        else:
+            answer = answer[:wanted]
+            buffer.update(8, answer)
+            urb.update(URB_STATUS, struct.pack('<i', 0))
+            urb.update(URB_ACTUAL_LENGTH, struct.pack('<i', len(answer)))
+        self.completed.append(urb)
+
+    def reap(self, client, arg):
+        slot = arg.resolve(0, 8)
+        if not self.completed and not self.gone and self.inflight and self.reports:
+            urb, buffer, length = self.inflight.pop(0)
+            report = self.reports.pop(0)[:length]
+            buffer.update(0, report)
+            urb.update(URB_STATUS, struct.pack('<i', 0))
+            urb.update(URB_ACTUAL_LENGTH, struct.pack('<i', len(report)))
+            self.completed.append(urb)
+            log(self.name, 'report', hex=report.hex())
+        if self.completed:
+            slot.set_ptr(0, self.completed.pop(0))
+            client.complete(0, 0)
+        else:
+            client.complete(-1, errno.ENODEV if self.gone else errno.EAGAIN)
+        return True
+
+
+testbed = UMockdev.Testbed.new()
+root = testbed.get_root_dir()
+testbed.add_from_string(scenario['hub'])
+specs = {spec['id']: spec for spec in scenario['devices']}
+readers = {}
+retired = []
+attached = set()
+
+
+def plug(name):
+    spec = specs[name]
+    assert testbed.add_from_string(spec['description'])
+    if spec['devnode'] in attached:
+        testbed.detach_ioctl(spec['devnode'])
+    reader = BadgeReader(spec)
+    if name in readers:
+        retired.append(readers[name])  # clients of the unplugged device may still call in
+    testbed.attach_ioctl(spec['devnode'], reader)
+    attached.add(spec['devnode'])
+    readers[name] = reader
+    log(name, 'plugged')
+
+
+def unplug(name):
+    spec = specs[name]
+    readers[name].unplug()
+    testbed.remove_device(spec['interfaceSyspath'])
+    testbed.remove_device(spec['syspath'])
+    log(name, 'unplugged')
+
+
+for spec in scenario['devices']:
+    if spec.get('present', True):
+        plug(spec['id'])
+
+
+def child_events():
+    try:
+        with open(scenario['childEvents']) as events:
+            return [json.loads(line) for line in events if line.endswith('\n')]
+    except FileNotFoundError:
+        return []
+
+
+def seen(want):
+    wanted = {key: value for key, value in want.items() if key not in ('count', 'contains')}
+    hits = [event for event in child_events()
+            if all(event.get(key) == value for key, value in wanted.items())
+            and want.get('contains', '') in event.get('message', '')]
+    return len(hits) >= int(want.get('count', 1))
+
+
+steps = scenario['steps']
+state = {'index': 0, 'started': time.monotonic(), 'performed': False}
+
+
+def advance():
+    while state['index'] < len(steps):
+        step = steps[state['index']]
+        if not state['performed']:
+            state['performed'] = True
+            if 'plug' in step:
+                plug(step['plug'])
+            if 'unplug' in step:
+                unplug(step['unplug'])
+            if 'reports' in step:
+                readers[step['device']].queue(step['reports'])
+        if 'reports' in step and readers[step['device']].reports:
+            return
+        if 'await' in step and not seen(step['await']):
+            return
+        if 'idle' in step and time.monotonic() - state['started'] < float(step['idle']):
+            return
+        state['index'] += 1
+        state['started'] = time.monotonic()
+        state['performed'] = False
+        log('-', 'step', index=state['index'])
+
+
+environment = dict(os.environ, UMOCKDEV_DIR=root)
+environment.update(scenario['childEnvironment'])
+output = open(scenario['childOutput'], 'w')
+child = subprocess.Popen(scenario['child'], env=environment, stdout=output, stderr=subprocess.STDOUT)
+deadline = time.monotonic() + float(scenario['timeout'])
+loop = GLib.MainLoop()
+result = {}
+
+
+def tick():
+    advance()
+    code = child.poll()
+    if code is not None:
+        result['code'] = code
+        loop.quit()
+        return False
+    if time.monotonic() > deadline:
+        log('-', 'timeout', step=state['index'])
+        child.kill()
+    return True
+
+
+GLib.timeout_add(10, tick)
+loop.run()
+log('-', 'exit', code=result['code'], step=state['index'], steps=len(steps))
+readers.clear()
+retired.clear()
+testbed = None
+gc.collect()
+shutil.rmtree(root, ignore_errors=True)
+sys.exit(0)
+"""#
+}
