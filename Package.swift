@@ -26,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // C shims: thin system-library targets.
@@ -127,11 +132,36 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Segmentation: RFM, BG/NBD + Gamma-Gamma CLV, tiers. Pure computation.
+        .target(
+            name: "Segmentation",
+            path: "Sources/Segmentation",
+            swiftSettings: swiftSettings
+        ),
+
+        // The staff dashboard: a bus subscriber feeding browsers.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "GatewayCore", "Bus", "CRMStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Dashboard",
+            swiftSettings: swiftSettings
+        ),
+
         // The CLI and the wiring.
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayCore", "EPC", "Simulator", "LLRP", "USBHID", "SerialM100", "Matching", "Bus", "CRMStore",
+                "GatewayCore", "EPC", "Simulator", "LLRP", "USBHID", "SerialM100", "Matching", "Bus", "CRMStore", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -168,6 +198,17 @@ let package = Package(
             dependencies: ["SerialM100", "GatewayCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: [
+                "Dashboard", "GatewayCore", "Bus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation"], swiftSettings: swiftSettings),
         .testTarget(name: "gatewayTests", dependencies: ["gateway", "GatewayCore"], swiftSettings: swiftSettings),
     ]
 )

@@ -55,7 +55,7 @@ public struct LLRPReader: ReadSource {
             }
             let message = "\(outcome.reachedStreaming ? "lost" : "no session with") \(endpoint): \(error.message); "
                 + "reconnecting in \(Self.describe(delay))"
-            logger.warning("\(message)")
+            logger.info("\(message)")
             // A reader that stays down would otherwise repeat the same status every back-off.
             if lastReported?.state != state || lastReported?.code != error.code {
                 sink.report(state, message)

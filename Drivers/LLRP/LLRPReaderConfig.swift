@@ -91,6 +91,8 @@ public struct LLRPReaderConfig: Sendable, Equatable {
     public init(source: SourceConfig) throws {
         let options = source.options
         func path(_ key: String) -> String {
+            // A reader from the command line (`--reader llrp://…`) has no options map to point into.
+            if source.path.hasPrefix("--") { return source.path }
             let base = source.path.isEmpty ? "options" : "\(source.path).options"
             return "\(base).\(key)"
         }

@@ -12,6 +12,8 @@ struct M100ReaderLoop {
     let sink: ReadSink
     let stop: StopSignal
     private var lastProblem: String?
+    /// Set from a disconnect until the next connect: "not found" is then what retrying looks like, not news.
+    private var lost = false
     private var decoder = M100FrameDecoder()
     private var reportedErrorCodes: Set<UInt8> = []
     /// Counters for the log: frames that were not what they claimed.
@@ -41,7 +43,7 @@ struct M100ReaderLoop {
                 port = try SerialPort(path: configuration.path, baud: configuration.baud)
             } catch {
                 if error.code == .notFound {
-                    problem(.error, "\(name) not found; \(retrying)")
+                    if !lost { problem(.error, "\(name) not found; \(retrying)") }
                 } else {
                     problem(.error, "\(name): \(error.message); \(retrying)")
                 }
@@ -49,6 +51,7 @@ struct M100ReaderLoop {
                 continue
             }
             lastProblem = nil
+            lost = false
             sink.report(.connected, "\(name) connected at \(configuration.baud) baud")
             logger.info("serial reader connected", metadata: ["baud": "\(configuration.baud)"])
             decoder.reset()
@@ -57,6 +60,7 @@ struct M100ReaderLoop {
                 port.close()
                 logger.warning("serial reader lost", metadata: ["error": "\(failure.message)"])
                 problem(.disconnected, "\(name) disconnected (\(failure.message)); \(retrying)")
+                lost = true
                 stop.wait(timeout: configuration.retryInterval)
             } else {
                 // Stopping: leave the reader quiet for whoever opens it next.
@@ -78,8 +82,6 @@ struct M100ReaderLoop {
     /// Reports a problem unless it is the one already reported.
     private mutating func problem(_ state: ReaderStatus.State, _ message: String) {
         guard lastProblem != message else { return }
-        // After a disconnect, "not found" is what retrying looks like, not news.
-        if state == .error, message.hasSuffix("not found; \(retrying)"), lastProblem?.contains(" disconnected (") == true { return }
         lastProblem = message
         sink.report(state, message)
     }

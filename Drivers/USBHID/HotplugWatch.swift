@@ -23,13 +23,11 @@ final class HotplugWatch {
         let status = libusb_hotplug_register_callback(
             context.raw, Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue), 0, Int32(vendorID), Int32(productID),
             LIBUSB_HOTPLUG_MATCH_ANY,
-            { _, _, event, userData in
-                print("DEBUG hotplug callback \(event)")
+            { _, _, _, userData in
                 if let userData { Unmanaged<Arrivals>.fromOpaque(userData).takeUnretainedValue().count.add(1, ordering: .relaxed) }
                 return 0 // stay registered
             },
             box.toOpaque(), &handle)
-        print("DEBUG register status \(status)")
         if status == 0 {
             registered = true
             retained = box
@@ -61,6 +59,5 @@ final class HotplugWatch {
             if left <= .zero { return }
             context.handleEvents(timeout: min(left, slice))
         }
-        print("DEBUG wait end arrivals=\(arrivals.count.load(ordering: .relaxed)) seen=\(seen)")
     }
 }

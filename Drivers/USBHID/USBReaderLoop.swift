@@ -20,6 +20,8 @@ struct USBReaderLoop {
     private var decoder: BootKeyboardDecoder
     /// The last problem reported, so a retry loop says it once, not every round.
     private var lastProblem: String?
+    /// Set from an unplug until the next connect: "not found" is then what retrying looks like, not news.
+    private var lost = false
 
     init(configuration: USBHIDReaderConfig, logger: Logger, sink: ReadSink, stop: StopSignal) {
         self.configuration = configuration
@@ -43,6 +45,11 @@ struct USBReaderLoop {
 
     private var retrying: String { "retrying every \(Self.format(configuration.retryInterval))" }
 
+    /// Looks for the reader, reads it while it is there, and looks again after it goes, until stopped.
+    ///
+    /// Each round starts a fresh libusb context, so each look is a fresh scan of the bus: with udev,
+    /// libusb's device list is kept by hotplug events alone, and one lost event would otherwise hide a
+    /// replugged reader for good. Hotplug only cuts the wait between rounds short.
     mutating func run() {
         while !stop.isStopped {
             let context: USBContext
@@ -53,20 +60,14 @@ struct USBReaderLoop {
                 stop.wait(timeout: configuration.retryInterval)
                 continue
             }
-            serve(context)
-            return
-        }
-    }
-
-    private mutating func serve(_ context: USBContext) {
-        let hotplug = HotplugWatch(context: context, vendorID: configuration.vendorID, productID: configuration.productID)
-        logger.debug("looking for the reader", metadata: ["hotplug": "\(hotplug.isActive)"])
-        while !stop.isStopped {
+            let hotplug = HotplugWatch(context: context, vendorID: configuration.vendorID, productID: configuration.productID)
             switch open(in: context) {
             case .success(let session):
                 lastProblem = nil
+                lost = false
                 sink.report(.connected, "\(name) connected at \(session.device.portPath) (bus \(session.device.bus), address \(session.device.address))")
-                logger.info("reader connected", metadata: ["port": "\(session.device.portPath)", "endpoint": "\(session.interface.endpoint)"])
+                logger.info("reader connected", metadata: ["port": "\(session.device.portPath)", "endpoint": "\(session.interface.endpoint)",
+                                                           "hotplug": "\(hotplug.isActive)"])
                 let outcome = read(session)
                 session.handle.close()
                 decoder.reset()
@@ -76,13 +77,14 @@ struct USBReaderLoop {
                 case .unplugged:
                     logger.warning("reader unplugged", metadata: ["port": "\(session.device.portPath)"])
                     problem(.disconnected, "\(name) unplugged from \(session.device.portPath); \(retrying)")
+                    lost = true
                 case .failed(let error):
                     logger.warning("reader failing; reopening", metadata: ["error": "\(error.message)"])
                     problem(.error, "\(error.message); reopening, \(retrying)")
                 }
             case .failure(let error):
                 if error.code == .notFound {
-                    problem(.error, "\(name) not found; \(retrying)")
+                    if !lost { problem(.error, "\(name) not found; \(retrying)") }
                 } else {
                     problem(.error, "\(error.message); \(retrying)")
                 }
@@ -94,8 +96,6 @@ struct USBReaderLoop {
     /// Reports a problem unless it is the one already reported.
     private mutating func problem(_ state: ReaderStatus.State, _ message: String) {
         guard lastProblem != message else { return }
-        // After an unplug, "not found" is what retrying looks like, not news.
-        if state == .error, message.hasSuffix("not found; \(retrying)"), lastProblem?.contains(" unplugged from ") == true { return }
         lastProblem = message
         logger.debug("status", metadata: ["state": "\(state.rawValue)", "message": "\(message)"])
         sink.report(state, message)
@@ -113,9 +113,7 @@ struct USBReaderLoop {
     private func open(in context: USBContext) -> Result<Session, USBHIDError> {
         let candidates: [USBDevice]
         do {
-            let all = try context.devices()
-            logger.debug("DEBUG devices", metadata: ["all": "\(all.map { "\($0.vendorID):\($0.productID)@\($0.portPath)" })"])
-            candidates = all
+            candidates = try context.devices()
                 .filter { $0.vendorID == configuration.vendorID && $0.productID == configuration.productID }
                 .filter { configuration.port == nil || $0.portPath == configuration.port }
                 .sorted { $0.portPath < $1.portPath }

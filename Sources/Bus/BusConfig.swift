@@ -5,6 +5,7 @@ import GatewayCore
 /// ```yaml
 /// bus:
 ///   publish: tcp://127.0.0.1:5556
+///   replay: tcp://127.0.0.1:5557
 ///   sendHighWaterMark: 100000
 ///   receiveHighWaterMark: 100000
 ///   allowNonLoopback: false
@@ -12,6 +13,8 @@ import GatewayCore
 ///     enabled: true
 ///     groupCommit: 5ms
 ///     maxBytes: 268435456
+///     segmentBytes: 67108864
+///     maxAge: 7d
 /// ```
 public struct BusConfig: ConfigSection, Sendable, Equatable {
     /// The journal: `bus.journal:` in the config.
@@ -20,8 +23,14 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
         public var enabled: Bool = true
         /// How long appended records may wait before they are synced to disk together.
         public var groupCommit: Duration = .milliseconds(5)
-        /// The most bytes the journal keeps before old records are dropped.
+        /// The most bytes the journal keeps; beyond it the oldest whole segments are deleted.
         public var maxBytes: Int = 256 * 1_024 * 1_024
+        /// The size at which the journal starts a new segment file: the unit in which old records are retired.
+        ///
+        /// When the YAML leaves it out it is 64 MiB or a quarter of `maxBytes`, whichever is smaller.
+        public var segmentBytes: Int = Journal.defaultSegmentBytes
+        /// How long records are kept at least; a segment is deleted once its newest record is older.
+        public var maxAge: Duration = .seconds(7 * 86_400)
 
         /// The defaults.
         public init() {}
@@ -31,23 +40,42 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
             enabled = try config.value("enabled", default: enabled)
             groupCommit = try config.value("groupCommit", default: groupCommit)
             maxBytes = try config.value("maxBytes", default: maxBytes)
+            // Unset, a segment is a quarter of a small budget at most, so retention still has whole segments to drop.
+            segmentBytes = try config.value("segmentBytes", default: min(segmentBytes, maxBytes / 4))
+            maxAge = try config.value("maxAge", default: maxAge)
+            if let found = problem() {
+                throw ConfigError(.invalidValue, at: config.path(of: found.key), found.problem)
+            }
+        }
+
+        /// The first unusable setting as its key and a sentence, or `nil` when all are fine.
+        func problem() -> (key: String, problem: String)? {
             guard groupCommit >= .milliseconds(1), groupCommit <= .seconds(10) else {
-                throw ConfigError(.invalidValue, at: config.path(of: "groupCommit"),
-                                  "\(groupCommit.milliseconds)ms is out of range (1ms–10s)")
+                return ("groupCommit", "\(groupCommit.milliseconds)ms is out of range (1ms–10s)")
             }
             guard maxBytes >= 1_024 * 1_024 else {
-                throw ConfigError(.invalidValue, at: config.path(of: "maxBytes"), "\(maxBytes) is too small (at least 1048576, 1 MiB)")
+                return ("maxBytes", "\(maxBytes) is too small (at least 1048576, 1 MiB)")
             }
+            // Retention deletes whole segments, so a segment larger than the budget could never be kept within it.
+            guard segmentBytes >= 64 * 1_024, segmentBytes <= maxBytes else {
+                return ("segmentBytes", "\(segmentBytes) is out of range (65536 (64 KiB) to maxBytes, \(maxBytes))")
+            }
+            guard maxAge >= .seconds(60) else {
+                return ("maxAge", "\(maxAge.milliseconds)ms is too short (at least 1m)")
+            }
+            return nil
         }
     }
 
     /// Where the publisher binds: `tcp://HOST:PORT`, `ipc://PATH` or `inproc://NAME`.
     public var publish: String = "tcp://127.0.0.1:5556"
+    /// Where the replay server binds: subscribers fetch missed events from the journal here (see ``ReplayServer``).
+    public var replay: String = "tcp://127.0.0.1:5557"
     /// Messages queued per subscriber before the publisher refuses more (they stay in the journal).
     public var sendHighWaterMark: Int = 100_000
     /// Messages a subscriber queues before ZeroMQ pushes back on the publisher.
     public var receiveHighWaterMark: Int = 100_000
-    /// Allows `publish` to bind a TCP address other than loopback.
+    /// Allows `publish` and `replay` to bind a TCP address other than loopback.
     ///
     /// Off by default: the bus speaks plain, unauthenticated TCP, so anyone who can reach the
     /// port reads every event. Turn it on only behind a firewall or a tunnel.
@@ -61,12 +89,13 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
     /// Reads `bus:`.
     public init(config: ConfigMap) throws {
         publish = try config.value("publish", default: publish)
+        replay = try config.value("replay", default: replay)
         sendHighWaterMark = try config.value("sendHighWaterMark", default: sendHighWaterMark)
         receiveHighWaterMark = try config.value("receiveHighWaterMark", default: receiveHighWaterMark)
         allowNonLoopback = try config.value("allowNonLoopback", default: allowNonLoopback)
         journal = try config.decode("journal")
-        if let problem = Self.problem(bindEndpoint: publish, allowNonLoopback: allowNonLoopback, allowFlagPath: config.path(of: "allowNonLoopback")) {
-            throw ConfigError(.invalidValue, at: config.path(of: "publish"), problem)
+        if let found = endpointProblem(allowFlagPath: config.path(of: "allowNonLoopback")) {
+            throw ConfigError(.invalidValue, at: config.path(of: found.key), found.problem)
         }
         for (key, value) in [("sendHighWaterMark", sendHighWaterMark), ("receiveHighWaterMark", receiveHighWaterMark)]
         where !(1...Int(Int32.max)).contains(value) {
@@ -76,16 +105,31 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
 
     /// Checks the settings a program built by hand rather than read from YAML.
     public func validate() throws(BusError) {
-        if let problem = Self.problem(bindEndpoint: publish, allowNonLoopback: allowNonLoopback, allowFlagPath: "bus.allowNonLoopback") {
-            throw BusError(.config, "bus.publish: \(problem)")
+        if let found = endpointProblem(allowFlagPath: "bus.allowNonLoopback") {
+            throw BusError(.config, "bus.\(found.key): \(found.problem)")
         }
         for (key, value) in [("sendHighWaterMark", sendHighWaterMark), ("receiveHighWaterMark", receiveHighWaterMark)]
         where !(1...Int(Int32.max)).contains(value) {
             throw BusError(.config, "bus.\(key): \(value) is out of range (1–\(Int32.max))")
         }
-        if journal.enabled && journal.groupCommit <= .zero {
-            throw BusError(.config, "bus.journal.groupCommit: must be positive")
+        if journal.enabled, let found = journal.problem() {
+            throw BusError(.config, "bus.journal.\(found.key): \(found.problem)")
         }
+    }
+
+    /// The first unusable bind endpoint as its key and a sentence, or `nil` when both are fine.
+    private func endpointProblem(allowFlagPath: String) -> (key: String, problem: String)? {
+        if let problem = Self.problem(bindEndpoint: publish, allowNonLoopback: allowNonLoopback, allowFlagPath: allowFlagPath) {
+            return ("publish", problem)
+        }
+        if let problem = Self.problem(bindEndpoint: replay, allowNonLoopback: allowNonLoopback, allowFlagPath: allowFlagPath) {
+            return ("replay", problem)
+        }
+        // Both sockets cannot bind one address; saying so here beats a bind error at start.
+        if replay == publish {
+            return ("replay", "'\(replay)' is also bus.publish; the replay server needs an endpoint of its own")
+        }
+        return nil
     }
 
     /// What is wrong with `endpoint` as an address to bind, or `nil` when it is fine.

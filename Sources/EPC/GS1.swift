@@ -45,15 +45,27 @@ public enum GS1 {
         (40, 12), (37, 11), (34, 10), (30, 9), (27, 8), (24, 7), (20, 6),
     ]
 
-    /// Headers of the 96-bit schemes laid out as header, filter, partition, company prefix.
-    static let partitionedHeaders: Set<UInt8> = [0x30, 0x31, 0x32, 0x33, 0x34, 0x2C, 0x2D, 0x2E, 0x3F, 0x3C, 0x36, 0x39, 0x37, 0x38, 0x3E]
+    /// Headers of the schemes laid out as header, filter (3 bits), partition, company prefix: every
+    /// GS1-keyed binary scheme. GID, USDoD and ADI have no company prefix.
+    static let partitionedHeaders: Set<UInt8> = [
+        0x30, 0x36, 0x31, 0x32, 0x39, 0x33, 0x37, 0x34, 0x38, 0x2C, 0x3E, 0x2D, 0x2E, 0x3F, 0x3C, 0x3D, 0x40, 0x41,
+    ]
 
+    /// The check digit of a run of ASCII digits, as an ASCII digit.
+    static func checkDigit(text: some StringProtocol) -> Character {
+        Character(Unicode.Scalar(UInt8(ascii: "0") + checkDigit(of: text.utf8.map { $0 - UInt8(ascii: "0") })))
+    }
+
+    /// 10^n for n in 0...19 (the largest power of ten a UInt64 holds).
     @inline(__always)
     static func pow10(_ n: Int) -> UInt64 {
         var value: UInt64 = 1
         for _ in 0..<n { value &*= 10 }
         return value
     }
+
+    /// Two uppercase hex digits.
+    static func hexByte(_ byte: UInt8) -> String { String(format2: byte) }
 
     /// Digits of `value`, left-padded with zeros to `width`.
     static func padded(_ value: UInt64, _ width: Int) -> String {

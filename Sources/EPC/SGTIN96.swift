@@ -17,7 +17,7 @@ public struct SGTIN96: Hashable, Sendable {
     public var serial: UInt64
 
     /// Creates an SGTIN from its parts, checking that they fit the 96-bit layout.
-    public init(filter: UInt8, companyPrefix: CompanyPrefix, itemReference: UInt64, serial: UInt64) throws {
+    public init(filter: UInt8, companyPrefix: CompanyPrefix, itemReference: UInt64, serial: UInt64) throws(EPCError) {
         guard filter < 8 else { throw EPCError(.fieldOverflow, "filter \(filter) does not fit 3 bits") }
         guard let partition = GS1.companyPrefixPartitions.firstIndex(where: { $0.digits == companyPrefix.digits }) else {
             throw EPCError(.invalidPartition, "a company prefix of \(companyPrefix.digits) digits has no SGTIN partition (6–12)")
@@ -52,7 +52,7 @@ public struct SGTIN96: Hashable, Sendable {
     }
 
     /// Decodes 12 bytes; throws a typed error naming the problem.
-    public init(bytes: [UInt8]) throws {
+    public init(bytes: [UInt8]) throws(EPCError) {
         guard bytes.count >= 12 else { throw EPCError(.truncated, "SGTIN-96 needs 12 bytes, got \(bytes.count)") }
         guard bytes[0] == Self.header else {
             throw EPCError(.unknownHeader, "header 0x\(String(bytes[0], radix: 16)) is not SGTIN-96 (0x30)")
@@ -69,7 +69,7 @@ public struct SGTIN96: Hashable, Sendable {
     }
 
     /// Builds the SGTIN-96 of a GTIN-14 with a company prefix length and a serial.
-    public init(gtin14: String, companyPrefixDigits: Int, serial: UInt64, filter: UInt8 = 1) throws {
+    public init(gtin14: String, companyPrefixDigits: Int, serial: UInt64, filter: UInt8 = 1) throws(EPCError) {
         guard gtin14.count == 14, GS1.isValidGTIN(gtin14) else {
             throw EPCError(.badCheckDigit, "'\(gtin14)' is not a valid GTIN-14")
         }

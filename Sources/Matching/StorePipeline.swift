@@ -30,7 +30,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private let sourceNames: [UInt16: String]
     private let zoneOfAntenna: [UInt32: UInt16]
     private let defaultZoneOfSource: [UInt16: UInt16]
-    private let filter: CompanyPrefixFilter
+    private let edgeFilter: EdgeFilter
     private let counters: [UInt16: any SourceCounters]
     private var directory: Directory
     private let pendingDirectory = Mutex<Directory?>(nil)
@@ -55,9 +55,11 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
 
     /// Creates the store's pipeline.
     /// - Parameters:
+    ///   - layout: zones, and the edge filter (`store.filter`, `store.companyPrefixes`). Patterns that do not
+    ///     compile (``EdgeFilter/init(layout:)`` reports which) are logged and every tag is dropped: a store
+    ///     whose filter is wrong must not publish tags it was told to keep out.
     ///   - sources: every source, to name readers and place antennas in zones.
     ///   - counters: ring counters per source index, for drop reports.
-    ///   - companyPrefixes: the store's own GS1 prefixes; other GS1 tags are dropped as foreign.
     public init(configuration: MatchingConfig, layout: StoreLayoutConfig, sources: [SourceDescriptor],
                 counters: [UInt16: any SourceCounters] = [:], directory: Directory, sink: any EventSink, logger: Logger) {
         self.configuration = configuration
@@ -82,7 +84,12 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         sourceNames = names
         zoneOfAntenna = antennaZones
         defaultZoneOfSource = defaults
-        filter = CompanyPrefixFilter(layout.companyPrefixes.compactMap(CompanyPrefix.init))
+        do {
+            edgeFilter = try EdgeFilter(layout: layout)
+        } catch {
+            logger.critical("\(error); dropping every tag until the config is fixed")
+            edgeFilter = .rejectAll
+        }
         presence = PresenceTracker(absence: configuration.absence)
     }
 
@@ -129,14 +136,27 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         }
         // An unregistered card is a person all the same: counted, never identified.
         if read.kind == .card { return .visitor }
-        let word = read.tag.leadingWord
-        guard read.tag.bitCount >= 64, filter.accepts(epcLeadingWord: word) else { return nil }
-        if read.tag.bitCount == 96, let sgtin = SGTIN96(high: word, low: UInt32(truncatingIfNeeded: read.tag.bits(at: 64, count: 32))) {
-            let gtin = sgtin.gtinValue
-            if let product = directory.product(gtin: gtin) { return .item(product, gtin: gtin) }
-            return .tag(gtin: gtin)
+        guard edgeFilter.accepts(read.tag) else { return nil }
+        guard let gtin = Self.gtin(of: read.tag) else { return .tag(gtin: nil) }
+        if let product = directory.product(gtin: gtin) { return .item(product, gtin: gtin) }
+        return .tag(gtin: gtin)
+    }
+
+    /// The GTIN of an SGTIN tag. SGTIN-96, nearly every retail tag, is decoded in registers; an
+    /// SGTIN-198 (rare) goes through the general decoder. Bits after the scheme's end are padding.
+    @inline(__always)
+    static func gtin(of tag: TagID) -> UInt64? {
+        let word = tag.leadingWord
+        switch UInt8(truncatingIfNeeded: word >> 56) {
+        case SGTIN96.header:
+            guard tag.bitCount >= 96 else { return nil }
+            return SGTIN96(high: word, low: UInt32(truncatingIfNeeded: tag.bits(at: 64, count: 32)))?.gtinValue
+        case EPCBinaryScheme.sgtin198.header:
+            guard case .tag(let epc)? = try? EPC.decode(TagBits(tag: tag)) else { return nil }
+            return epc.identity.gtin14.flatMap { UInt64($0) }
+        default:
+            return nil
         }
-        return .tag(gtin: nil)
     }
 
     private func enter(key: PresenceTracker<Subject>.Key, subject: Subject, read: TagRead) {
@@ -213,10 +233,12 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         return event
     }
 
+    /// The pure-identity URI of a TDS EPC of any scheme; hex for raw tags and EPCs that do not decode.
     static func epcURI(_ tag: TagID) -> String {
-        if tag.bitCount == 96, let sgtin = SGTIN96(high: tag.leadingWord, low: UInt32(truncatingIfNeeded: tag.bits(at: 64, count: 32))) {
+        if tag.bitCount >= 96, let sgtin = SGTIN96(high: tag.leadingWord, low: UInt32(truncatingIfNeeded: tag.bits(at: 64, count: 32))) {
             return sgtin.pureIdentityURI
         }
+        if case .tag(let epc)? = try? EPC.decode(TagBits(tag: tag)) { return epc.identity.pureIdentityURI }
         return tag.hex
     }
 

@@ -26,6 +26,9 @@ struct ConfigTests {
             #expect(config.journal.enabled)
             #expect(config.journal.groupCommit == .milliseconds(5))
             #expect(config.journal.maxBytes == 256 * 1_024 * 1_024)
+            #expect(config.replay == "tcp://127.0.0.1:5557")
+            #expect(config.journal.segmentBytes == 64 * 1_024 * 1_024)
+            #expect(config.journal.maxAge == .seconds(7 * 86_400))
             try config.validate()
         }
     }
@@ -48,6 +51,42 @@ struct ConfigTests {
         #expect(config.journal.enabled == false)
         #expect(config.journal.groupCommit == .milliseconds(20))
         #expect(config.journal.maxBytes == 1_073_741_824)
+    }
+
+    @Test("the replay endpoint and the journal's segment size and age are read and checked")
+    func replayAndRetention() throws {
+        let config = try read("""
+            bus:
+              replay: tcp://[::1]:6000
+              journal:
+                maxBytes: 8388608
+                segmentBytes: 1048576
+                maxAge: 2d
+            """)
+        #expect(config.replay == "tcp://[::1]:6000")
+        #expect(config.journal.segmentBytes == 1_048_576)
+        #expect(config.journal.maxAge == .seconds(2 * 86_400))
+        // Left out, a segment is a quarter of a small budget, so retention has whole segments to drop.
+        #expect(try read("bus:\n  journal:\n    maxBytes: 4194304\n").journal.segmentBytes == 1_048_576)
+
+        let nonLoopback = configError("bus:\n  replay: tcp://0.0.0.0:5557\n")
+        #expect(nonLoopback?.keyPath == "bus.replay")
+        #expect(nonLoopback?.message.contains("bus.allowNonLoopback") == true)
+        #expect((try? read("bus:\n  replay: tcp://0.0.0.0:5557\n  allowNonLoopback: true\n")) != nil)
+        #expect(configError("bus:\n  replay: tcp://127.0.0.1:5556\n")?.message.contains("bus.publish") == true)
+        #expect(configError("bus:\n  replay: tcp://127.0.0.1\n")?.keyPath == "bus.replay")
+        #expect(configError("bus:\n  journal:\n    segmentBytes: 1000\n")?.keyPath == "bus.journal.segmentBytes")
+        #expect(configError("bus:\n  journal:\n    maxBytes: 2097152\n    segmentBytes: 4194304\n")?.keyPath == "bus.journal.segmentBytes")
+        #expect(configError("bus:\n  journal:\n    maxAge: 30s\n")?.keyPath == "bus.journal.maxAge")
+
+        var inCode = BusConfig()
+        inCode.replay = inCode.publish
+        let sameEndpoint = #expect(throws: BusError.self) { try inCode.validate() }
+        #expect(sameEndpoint?.message.hasPrefix("bus.replay:") == true)
+        inCode = BusConfig()
+        inCode.journal.segmentBytes = 10
+        let tinySegment = #expect(throws: BusError.self) { try inCode.validate() }
+        #expect(tinySegment?.message.hasPrefix("bus.journal.segmentBytes:") == true)
     }
 
     @Test("a port out of range names the key path and the value")

@@ -36,14 +36,25 @@ struct SGTIN96Tests {
         #expect(GS1.gtin14("4006381333931") == "04006381333931")
     }
 
-    @Test("the company-prefix filter accepts the store's own tags only")
-    func prefixFilter() throws {
-        let filter = CompanyPrefixFilter([try #require(CompanyPrefix("0614141"))])
-        let own = try SGTIN96(gtin14: "80614141123458", companyPrefixDigits: 7, serial: 1)
-        let other = try SGTIN96(filter: 1, companyPrefix: CompanyPrefix(value: 12_345, digits: 7), itemReference: 100_001, serial: 1)
-        func word(_ s: SGTIN96) -> UInt64 { s.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
-        #expect(filter.accepts(epcLeadingWord: word(own)))
-        #expect(!filter.accepts(epcLeadingWord: word(other)))
-        #expect(!filter.accepts(epcLeadingWord: 0xE280_1160_6000_0000))
+    @Test("the fast path agrees with the general decoder on every partition")
+    func fastPathAgrees() throws {
+        var generator = SeededGenerator(seed: 96)
+        for _ in 0..<2_000 {
+            let partition = Int.random(in: 0...6, using: &generator)
+            let (prefixDigits, itemDigits) = (12 - partition, 1 + partition)
+            let prefix = UInt64.random(in: 0..<GS1.pow10(prefixDigits), using: &generator)
+            let item = UInt64.random(in: 0..<GS1.pow10(itemDigits), using: &generator)
+            let sgtin = try SGTIN96(filter: UInt8.random(in: 0...7, using: &generator),
+                                    companyPrefix: CompanyPrefix(value: prefix, digits: prefixDigits),
+                                    itemReference: item, serial: UInt64.random(in: 0..<(1 << 38), using: &generator))
+            let high = sgtin.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let low = sgtin.bytes.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let fast = try #require(SGTIN96(high: high, low: low))
+            let general = try EPCTag(hex: sgtin.hex)
+            #expect(fast.tagURI == general.tagURI)
+            #expect(fast.pureIdentityURI == general.identity.pureIdentityURI)
+            #expect(fast.gtin14 == general.identity.gtin14)
+            #expect(fast.gtinValue == UInt64(general.identity.gtin14!))
+        }
     }
 }

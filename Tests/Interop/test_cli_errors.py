@@ -48,7 +48,7 @@ def test_reader_without_a_driver_is_refused_clearly(tmp_path):
     result = run_gateway(["run", "--config", "store.yaml", "--no-simulator", "--reader", "bogus://192.0.2.10", "--zone", "floor"],
                          cwd=tmp_path)
     assert result.returncode != 0
-    assert "no driver 'bogus'" in result.stderr
+    assert "no reader driver 'bogus'" in result.stderr
 
 
 def test_reader_zone_must_exist(tmp_path):

@@ -53,7 +53,8 @@ sources:
   - {{ name: till-reader, driver: simulator, zone: checkout }}
   - {{ name: till, driver: simulator, kind: transactions }}
 matching: {{ absence: 1s, vipTier: vip, vipSuppression: 30m }}
-bus: {{ publish: "tcp://127.0.0.1:{port}" }}
+bus: {{ publish: "tcp://127.0.0.1:{port}", replay: "tcp://127.0.0.1:{free_port()}" }}
+dashboard: {{ enabled: false }}
 crm:
   db: {tmp}/data/crm.sqlite
   seed: {{ customers: customers.csv, products: products.csv }}

@@ -22,7 +22,8 @@ sources:
   - {{ name: till-reader, driver: simulator, zone: checkout }}
   - {{ name: till, driver: simulator, kind: transactions }}
 matching: {{ absence: 1s }}
-bus: {{ publish: "tcp://127.0.0.1:{port}" }}
+bus: {{ publish: "tcp://127.0.0.1:{port}", replay: "tcp://127.0.0.1:{free_port()}" }}
+dashboard: {{ enabled: false }}
 crm: {{ embedded: false, db: {tmp_path}/gw/master.sqlite, seed: {{ customers: customers.csv, products: products.csv }} }}
 simulator:
   mode: scripted

@@ -67,6 +67,12 @@ extension LLRPTests {
             #expect(error(["url": "http://192.0.2.10"])?.description == "sources[2].options.url: 'http://192.0.2.10' is not an LLRP address (llrp://HOST[:PORT])")
             #expect(error(["url": "llrp://r:99999"])?.description == "sources[2].options.url: 'llrp://r:99999': '99999' is not a port (1–65535)")
             #expect(error(["url": "llrp://r", "host": "r"])?.code == .invalidValue)
+            // As `gateway run --reader` builds it: the flag is the path.
+            let cli = SourceConfig(name: "cli-reader-1", driver: "llrp", zone: "entrance", options: ["url": "llrp://r:99999"],
+                                   path: "--reader llrp://r:99999")
+            #expect(throws: ConfigError(.invalidValue, at: "--reader llrp://r:99999", "'llrp://r:99999': '99999' is not a port (1–65535)")) {
+                try LLRPReaderConfig(source: cli)
+            }
         }
 
         @Test("bad values name the key path and the value")

@@ -34,12 +34,12 @@ struct Harness {
         }
     }
 
-    /// Waits until the driver is streaming on the `count`-th accepted connection.
+    /// Waits until the driver is streaming on the `count`-th accepted connection and has said so.
     @discardableResult
     func waitForSession(_ count: Int = 1, within timeout: Duration = .seconds(5)) async -> Bool {
         await wait(within: timeout) { h in
             let accepted = h.emulator.acceptedConnections
-            return accepted.count >= count && accepted[count - 1].started
+            return accepted.count >= count && accepted[count - 1].started && h.probe.statuses(.connected).count >= count
         }
     }
 

@@ -44,7 +44,7 @@ extension LLRPTests {
             await h.stop()
             #expect(ContinuousClock.now - stopping < .seconds(2))
             #expect(h.emulator.connections.count == 1)
-        let closed = try #require(h.emulator.connections.last)
+            let closed = try #require(h.emulator.connections.last)
             #expect(closed.closeConnectionReceived)
             #expect(closed.closed)
             #expect(h.probe.statuses.last?.state == .disconnected)
@@ -89,9 +89,9 @@ extension LLRPTests {
 
         @Test("keepalives keep an idle link up; silence for twice the interval reconnects")
         func keepaliveWatchdog() async throws {
-            let h = try await Harness.start(configure: { $0.keepalive = .milliseconds(100) })
+            let h = try await Harness.start(configure: { $0.keepalive = .milliseconds(250) })
             #expect(await h.waitForSession())
-            #expect(await h.wait { $0.emulator.acceptedConnections[0].keepaliveAcks >= 6 })
+            #expect(await h.wait { $0.emulator.acceptedConnections[0].keepaliveAcks >= 4 })
             #expect(h.emulator.connections.count == 1, "an idle link with keepalives must stay up")
 
             let silent = ContinuousClock.now
@@ -99,11 +99,11 @@ extension LLRPTests {
             #expect(await h.wait { $0.emulator.connections.count >= 2 })
             let closedAt = try #require(h.emulator.connections[0].closedAt)
             // The last keepalive came at most one interval before the silence began.
-            #expect(closedAt - silent >= .milliseconds(100))
-            #expect(closedAt - silent < .seconds(2))
-            #expect(h.probe.statuses(.disconnected).contains { $0.contains("no message from the reader") && $0.contains("keepalive every 100 ms") })
+            #expect(closedAt - silent >= .milliseconds(250))
+            #expect(closedAt - silent < .seconds(3))
+            #expect(h.probe.statuses(.disconnected).contains { $0.contains("no message from the reader") && $0.contains("keepalive every 250 ms") })
             h.emulator.setKeepalivesEnabled(true)
-            #expect(await h.waitForSession(h.emulator.acceptedConnections.count))
+            #expect(await h.wait { h in h.emulator.connections.last.map { !$0.closed && $0.keepaliveAcks >= 2 } ?? false })
             await h.stop()
         }
 
@@ -205,7 +205,7 @@ extension LLRPTests {
         func blockingRing() async throws {
             let probe = SinkProbe(capacity: 256, policy: .block)
             // A 100 ms keepalive: the stall below lasts well past the 200 ms the watchdog allows a silent link.
-        let h = try await Harness.start(probe: probe, configure: { $0.reportEveryTags = 32; $0.keepalive = .milliseconds(100) },
+            let h = try await Harness.start(probe: probe, configure: { $0.reportEveryTags = 32; $0.keepalive = .milliseconds(100) },
                                             setup: { $0.setStream(.init(readsPerSecond: nil, limit: 20_000)) })
             // Nobody drains for a while: the ring fills, pushes wait on the thread pool, the socket pauses.
             #expect(await eventually { h.emulator.acceptedConnections.first?.started == true })

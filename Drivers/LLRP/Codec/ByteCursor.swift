@@ -9,9 +9,9 @@ struct ByteCursor {
     /// Names what is being read, for error messages (`TagReportData`, `ROSpec`, …).
     let context: String
 
-    init(_ bytes: [UInt8], context: String) {
+    init(_ bytes: [UInt8], from start: Int = 0, context: String) {
         self.bytes = bytes
-        self.position = 0
+        self.position = min(start, bytes.count)
         self.end = bytes.count
         self.context = context
     }

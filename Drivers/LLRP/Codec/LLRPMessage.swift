@@ -171,7 +171,8 @@ public struct LLRPMessage: Sendable, Equatable {
         guard header.version == 1 || header.version == 2 else {
             throw LLRPError(.unsupportedVersion, "\(header.type): protocol version \(header.version) (1 and 2 are spoken)")
         }
-        let body = try Body.decode(type: header.type, body: Array(all[LLRPMessageHeader.size...]))
+        var cursor = ByteCursor(all, from: LLRPMessageHeader.size, context: header.type.description)
+        let body = try Body.decode(type: header.type, cursor: &cursor)
         return LLRPMessage(id: header.id, version: header.version, body)
     }
 }
@@ -179,7 +180,11 @@ public struct LLRPMessage: Sendable, Equatable {
 extension LLRPMessage.Body {
     /// Decodes a message body (the bytes after the header) of a given type.
     public static func decode(type: LLRPMessageType, body bytes: [UInt8]) throws(LLRPError) -> Self {
-        var c = ByteCursor(bytes, context: type.description)
+        var cursor = ByteCursor(bytes, context: type.description)
+        return try decode(type: type, cursor: &cursor)
+    }
+
+    static func decode(type: LLRPMessageType, cursor c: inout ByteCursor) throws(LLRPError) -> Self {
         func statusOnly() throws(LLRPError) -> LLRPStatus {
             guard let p = try c.first(.llrpStatus) else { throw missing(.llrpStatus, in: type.description) }
             return try .decode(p)
@@ -250,7 +255,7 @@ extension LLRPMessage.Body {
         case .enableEventsAndReports: return .enableEventsAndReports
         case .errorMessage: return .errorMessage(try statusOnly())
         case .customMessage: return .custom(vendorID: try c.u32(), subtype: try c.u8(), payload: c.rest())
-        default: return .other(type: type, body: bytes)
+        default: return .other(type: type, body: c.rest())
         }
     }
 

@@ -61,7 +61,7 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let outcome: EventLoopPromise<SessionOutcome>
     private let conversion: ReadConversion
     private let delivery: ReadDelivery
-    private var logger: Logger
+    private let logger: Logger
     private var step = Step.awaitingConnectionEvent
     private var nextMessageID: UInt32 = 1
     private var stepDeadline = NIODeadline.now()
@@ -73,6 +73,7 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var closeRequested = false
     private var finished = false
     private var malformedInSession = 0
+    private var unsupportedInSession = 0
     private var clockInFallback: Bool
     private var readerDescription = ""
     private var reads: [TagRead] = []
@@ -177,15 +178,15 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 request(.getReaderCapabilities(requestedData: 0), next: .capabilities, context: context)
             } else if status == .anotherConnectionAttempted {
-                logger.notice("another client tried to connect to the reader")
+                logger.info("another client tried to connect to the reader")
             }
         }
         if event.connectionClose, step != .closing {
             fail(LLRPError(.connection, "the reader announced it is closing the connection"), context: context)
         }
-        if event.reportBufferOverflow { logger.warning("the reader's report buffer overflowed: it dropped reports") }
-        if let level = event.reportBufferLevelWarning { logger.warning("the reader's report buffer is \(level)% full") }
-        if let text = event.readerException { logger.warning("reader exception: \(text)") }
+        if event.reportBufferOverflow { logger.info("the reader's report buffer overflowed: it dropped reports") }
+        if let level = event.reportBufferLevelWarning { logger.info("the reader's report buffer is \(level)% full") }
+        if let text = event.readerException { logger.info("reader exception: \(text)") }
         if let antenna = event.antennaEvent {
             logger.info("antenna \(antenna.antennaID) \(antenna.eventType == 0 ? "disconnected" : "connected")")
         }
@@ -209,7 +210,7 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 ])
             } else if refused {
                 // Informational only: the session works without it.
-                logger.notice("GET_READER_CAPABILITIES failed (\(status.summary)); carrying on")
+                logger.info("GET_READER_CAPABILITIES failed (\(status.summary)); carrying on")
             }
             let keepalive = UInt32(clamping: max(1, configuration.keepalive.milliseconds))
             request(.setReaderConfig(resetToFactoryDefaults: false, configuration: ReaderConfiguration(keepaliveSpec: .periodic(milliseconds: keepalive))),
@@ -245,7 +246,7 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             request(.startROSpec(id: configuration.roSpecID), next: .startROSpec, context: context)
         case .startROSpec:
             // The start trigger is immediate, so a refusal usually means the spec already runs.
-            if refused { logger.notice("START_ROSPEC refused (\(status.summary)); the immediate trigger has started it") }
+            if refused { logger.info("START_ROSPEC refused (\(status.summary)); the immediate trigger has started it") }
             beginStreaming(context: context)
         case .closing:
             context.close(promise: nil)
@@ -295,7 +296,9 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         let result = conversion.convert(report, hostNow: now, into: &reads)
         if result.unsupported > 0 {
             environment.statistics.unsupportedTags(result.unsupported)
-            logger.warning("skipped \(result.unsupported) tag(s) with an empty EPC or one longer than 512 bits")
+            unsupportedInSession += result.unsupported
+            logger.log(level: unsupportedInSession == result.unsupported ? .info : .debug,
+                       "skipped \(result.unsupported) tag(s) with an empty EPC or one longer than 512 bits")
         }
         if result.implausible > 0 {
             environment.statistics.clockFallback(result.implausible)
@@ -304,13 +307,13 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 if environment.clock.enterFallback() {
                     let message = "the clock of \(endpoint) is implausible (it reads \(Timestamp(microseconds: readerTime).rfc3339), "
                         + "the host \(now.rfc3339)): reads are stamped with the host's receive time until it is set"
-                    logger.warning("\(message)")
+                    logger.info("\(message)")
                     environment.sink.report(.error, message)
                 }
             }
         } else if result.plausible > 0, clockInFallback {
             clockInFallback = false
-            if environment.clock.leaveFallback() { logger.notice("the reader's clock is plausible again; using its timestamps") }
+            if environment.clock.leaveFallback() { logger.info("the reader's clock is plausible again; using its timestamps") }
         }
         if !reads.isEmpty { delivery.push(reads, channel: context.channel) }
     }
@@ -322,7 +325,7 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         malformedInSession += 1
         let header = try? LLRPMessageHeader(decoding: bytes)
         let what = header.map { "\($0.type) (id \($0.id), \(bytes.count) bytes)" } ?? "frame of \(bytes.count) bytes"
-        logger.warning("malformed \(what): \(error)")
+        logger.log(level: malformedInSession == 1 ? .info : .debug, "malformed \(what): \(error)")
         if let header, let expected = step.expected, header.type == expected || header.type == .errorMessage {
             // The answer the handshake waits for is unreadable: start over rather than stall.
             fail(LLRPError(.invalidValue, "the reader sent a malformed \(what) in answer to a request: \(error)"), context: context)
@@ -337,7 +340,7 @@ final class LLRPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func fail(_ error: LLRPError, context: ChannelHandlerContext) {
         if failure == nil {
             failure = error
-            logger.warning("session failed: \(error.message)")
+            logger.debug("session failed: \(error.message)")
         }
         context.close(promise: nil)
     }

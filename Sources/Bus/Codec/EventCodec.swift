@@ -46,6 +46,17 @@ public final class EventCodec {
         return event
     }
 
+    /// Decodes an event body that travelled without a topic frame, as in a replay batch.
+    func decode(body: [UInt8]) throws(BusError) -> GatewayEvent {
+        do {
+            return try decoder.decode(GatewayEvent.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw Self.classify(error, topic: "replayed event")
+        } catch {
+            throw BusError(.codec, "replayed event: body is not JSON: \(Self.describe(error))")
+        }
+    }
+
     /// Decodes a message whose topic is still raw bytes, as it comes off the socket.
     public func decode(topic: [UInt8], body: [UInt8]) throws(BusError) -> GatewayEvent {
         try decode(topic: String(decoding: topic, as: UTF8.self), body: body)

@@ -10,7 +10,6 @@ import Darwin
 /// The append-only event journal: what makes the bus durable, since ZeroMQ itself keeps nothing.
 ///
 /// Records live in segment files named `journal-<first seq, 20 digits>.log` in one directory.
-/// Today the journal writes one segment; rotation and retention arrive later and only add files.
 /// Each record is a 16-byte header and the payload, integers little-endian:
 ///
 /// ```
@@ -20,40 +19,63 @@ import Darwin
 /// offset 16  payload
 /// ```
 ///
+/// ## Segments and retention
+/// A new segment starts when the next record would take the current one past `segmentBytes`, or
+/// when the current one has been open for an eighth of `maxAge`. Old records leave only as whole
+/// segments, oldest first, and never the segment being written: one goes when the journal holds more
+/// than `maxBytes`, or when its newest record is older than `maxAge`. ``firstSeq`` is then the
+/// oldest seq still kept; a replay that starts below it cannot be complete.
+///
 /// ## Threads and durability
 /// ``append(seq:payload:)`` only copies the record into a buffer, and once that holds a few
 /// hundred kilobytes hands it to the kernel with `write(2)`; it never waits for the disk. A
 /// background thread, every `groupCommit`, writes what is buffered and syncs the file once for
-/// all of it ("group commit"), then advances ``durableSeq``. ``flush()`` does the same at once on
-/// the caller's thread, for shutdown. Appends must come from one thread at a time; ``read(from:limit:)``
-/// and the counters may be used from any thread.
+/// all of it ("group commit"), then advances ``durableSeq``; it also deletes retired segments.
+/// ``flush()`` does the same at once on the caller's thread, for shutdown. Appends must come from
+/// one thread at a time; ``read(from:through:limit:)`` and the counters may be used from any thread,
+/// concurrently with appends.
 ///
 /// Call ``close()`` when done: the commit thread holds the journal until then.
 public final class Journal: Sendable {
-    /// Records are indexed every this many, so a replay seeks close to its start.
-    private static let indexStride = 1_024
+    /// A record is indexed every this many bytes, so a replay seeks to within this much of its start whatever the record size.
+    static let indexStride: Int64 = 64 * 1_024
     /// Buffered bytes that trigger a `write(2)` on the appending thread.
     private static let writeThreshold = 256 * 1_024
     /// Buffered bytes beyond which, while writes are failing, appends are refused rather than piling up in memory.
     private static let maxBufferedBytes = 64 * 1_024 * 1_024
+    /// A segment stays open for at most `maxAge` divided by this, so no record outlives `maxAge` by more than that share.
+    static let ageSlices = 8
 
     /// The largest payload a record may carry.
     public static let maxPayloadBytes = JournalRecord.maxPayloadBytes
+    /// The segment size used when none is given: 64 MiB.
+    public static let defaultSegmentBytes = 64 * 1_024 * 1_024
 
-    private struct Segment: Sendable {
+    struct IndexEntry: Sendable {
+        var seq: UInt64
+        var offset: Int64
+    }
+
+    struct Segment: Sendable {
         var firstSeq: UInt64
         var path: String
         /// Bytes handed to the kernel (and, after truncation, the valid length).
         var size: Int64
+        /// A record every ``Journal/indexStride`` bytes or so: where a read starting inside this segment seeks to.
+        var index: [IndexEntry] = []
+        /// When this process created or reopened the segment (seconds since 1970), for rotation by age.
+        var openedAt: Double
+        /// When the segment was last written (seconds since 1970), for retirement by age; meaningful once it is closed.
+        var lastWrite: Double
+
+        /// Adds the record at `offset` to the index when it is far enough past the last indexed one.
+        mutating func index(seq: UInt64, offset: Int64) {
+            if let last = index.last, offset - last.offset < Journal.indexStride { return }
+            index.append(IndexEntry(seq: seq, offset: offset))
+        }
     }
 
-    private struct IndexEntry: Sendable {
-        var seq: UInt64
-        var segment: Int
-        var offset: Int64
-    }
-
-    private struct State: Sendable {
+    struct State: Sendable {
         var segments: [Segment] = []
         /// The open descriptor of the last segment, `-1` before the first append creates one.
         var fd: Int32 = -1
@@ -61,8 +83,10 @@ public final class Journal: Sendable {
         var lastSeq: UInt64 = 0
         /// The highest seq whose bytes the kernel has.
         var writtenSeq: UInt64 = 0
-        var index: [IndexEntry] = []
-        var sinceIndexEntry = 0
+        /// Descriptors of segments closed by rotation: the commit thread syncs their last writes, then closes them.
+        var closing: [Int32] = []
+        /// Set by the commit thread when the current segment is old enough to close; the next append rotates.
+        var rotateByAge = false
         /// A new segment file's directory entry must be synced too, or a crash could lose the whole file.
         var directoryNeedsSync = false
         /// The last write failure, reported once rather than on every group commit.
@@ -70,17 +94,32 @@ public final class Journal: Sendable {
         var closed = false
     }
 
+    /// Where a read stopped, so the next read of the same replay continues there instead of seeking again.
+    struct ReadPosition: Sendable {
+        var segmentFirstSeq: UInt64
+        var offset: Int64
+        var nextSeq: UInt64
+    }
+
     /// The directory holding the segment files.
     public let directory: String
     /// How long appended records wait before they are synced together.
     public let groupCommit: Duration
-    private let logger: Logger
-    private let state: Mutex<State>
+    /// The size at which a new segment starts.
+    public let segmentBytes: Int
+    /// The most bytes kept before the oldest segments are deleted.
+    public let maxBytes: Int
+    /// How long records are kept at least before their segment is deleted; `nil` keeps them regardless of age.
+    public let maxAge: Duration?
+    let logger: Logger
+    let state: Mutex<State>
     // Serialises syncs, so two of them never publish their results to `durable` out of order.
     private let commitLock = Mutex<Void>(())
     private let appended: Atomic<UInt64>
     private let durable: Atomic<UInt64>
-    private let bytes: Atomic<Int64>
+    let bytes: Atomic<Int64>
+    /// The first seq of the oldest segment, 0 when there is none.
+    let oldest: Atomic<UInt64>
     private let wakeup = NSCondition()
     private let stopping = Atomic<Bool>(false)
     private let committerExited = Atomic<Bool>(false)
@@ -88,20 +127,37 @@ public final class Journal: Sendable {
     /// The highest seq appended (0 when the journal is empty).
     public var lastSeq: UInt64 { appended.load(ordering: .acquiring) }
 
+    /// The lowest seq the journal still holds, or `lastSeq + 1` when it holds none.
+    ///
+    /// A replay from below it cannot be complete: the records in between were retired (or never
+    /// journalled, when the journal started at a higher seq).
+    public var firstSeq: UInt64 {
+        let oldest = oldest.load(ordering: .acquiring)
+        return oldest == 0 ? lastSeq + 1 : oldest
+    }
+
     /// The highest seq known to be on disk: synced by a group commit or by ``flush()``.
     public var durableSeq: UInt64 { durable.load(ordering: .acquiring) }
 
     /// The size of the journal in bytes, including records not yet written.
     public var byteCount: Int64 { bytes.load(ordering: .relaxed) }
 
-    private init(directory: String, groupCommit: Duration, logger: Logger, state: State) {
+    /// The number of segment files the journal holds.
+    public var segmentCount: Int { state.withLock { $0.segments.count } }
+
+    private init(directory: String, groupCommit: Duration, segmentBytes: Int, maxBytes: Int, maxAge: Duration?, logger: Logger,
+                 state: State) {
         self.directory = directory
         self.groupCommit = groupCommit
+        self.segmentBytes = segmentBytes
+        self.maxBytes = maxBytes
+        self.maxAge = maxAge
         self.logger = logger
         let size = state.segments.reduce(Int64(0)) { $0 + $1.size }
         appended = Atomic(state.lastSeq)
         durable = Atomic(state.lastSeq)
         bytes = Atomic(size)
+        oldest = Atomic(state.segments.first?.firstSeq ?? 0)
         self.state = Mutex(state)
     }
 
@@ -109,26 +165,41 @@ public final class Journal: Sendable {
     ///
     /// Every record is checked. A torn or corrupt tail, which a crash in the middle of a write
     /// leaves behind, is cut off with a warning saying how many bytes went; ``lastSeq`` is then the
-    /// last whole record.
+    /// last whole record. Segments beyond the size or age limits are deleted before this returns.
     ///
     /// - Parameters:
     ///   - directory: where the segment files live; created when missing.
     ///   - groupCommit: how often buffered records are written and synced.
-    ///   - logger: where truncation and I/O failures are reported.
-    public static func open(directory: String, groupCommit: Duration = .milliseconds(5), logger: Logger) throws(BusError) -> Journal {
+    ///   - segmentBytes: the size at which a new segment starts.
+    ///   - maxBytes: the most bytes kept; `Int.max` keeps everything.
+    ///   - maxAge: how long records are kept at least; `nil` keeps them regardless of age.
+    ///   - logger: where truncation, retirement and I/O failures are reported.
+    public static func open(directory: String, groupCommit: Duration = .milliseconds(5), segmentBytes: Int = defaultSegmentBytes,
+                            maxBytes: Int = .max, maxAge: Duration? = nil, logger: Logger) throws(BusError) -> Journal {
         guard groupCommit > .zero else { throw BusError(.journal, "the journal's group commit interval must be positive") }
+        guard segmentBytes > 0, maxBytes > 0 else { throw BusError(.journal, "the journal's segment size and byte budget must be positive") }
+        if let maxAge, maxAge <= .zero { throw BusError(.journal, "the journal's maximum age must be positive") }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw BusError(.journal, "cannot create journal directory \(directory): \(error.localizedDescription)")
         }
         let state = try recover(directory: directory, logger: logger)
-        let journal = Journal(directory: directory, groupCommit: groupCommit, logger: logger, state: state)
+        let journal = Journal(directory: directory, groupCommit: groupCommit, segmentBytes: segmentBytes, maxBytes: maxBytes, maxAge: maxAge,
+                              logger: logger, state: state)
+        journal.retireSegments()
         journal.startCommitter()
         logger.debug("journal opened", metadata: [
-            "journal.directory": "\(directory)", "journal.lastSeq": "\(state.lastSeq)", "journal.bytes": "\(journal.byteCount)",
+            "journal.directory": "\(directory)", "journal.firstSeq": "\(journal.firstSeq)", "journal.lastSeq": "\(state.lastSeq)",
+            "journal.bytes": "\(journal.byteCount)", "journal.segments": "\(journal.segmentCount)",
         ])
         return journal
+    }
+
+    /// Opens the journal in `directory` with the limits of `bus.journal:`.
+    public static func open(directory: String, settings: BusConfig.JournalSettings, logger: Logger) throws(BusError) -> Journal {
+        try open(directory: directory, groupCommit: settings.groupCommit, segmentBytes: settings.segmentBytes, maxBytes: settings.maxBytes,
+                 maxAge: settings.maxAge, logger: logger)
     }
 
     /// Appends a record. `seq` must be above every seq appended before.
@@ -147,18 +218,22 @@ public final class Journal: Sendable {
             if let failure = state.failure, state.buffer.count >= Self.maxBufferedBytes {
                 throw BusError(.journal, "the journal in \(directory) is not writable (\(failure)); \(state.buffer.count) bytes are waiting")
             }
+            if state.fd >= 0, let current = state.segments.last {
+                let currentBytes = current.size + Int64(state.buffer.count)
+                let recordBytes = Int64(JournalRecord.headerSize + payload.count)
+                if currentBytes > 0, state.rotateByAge || currentBytes + recordBytes > Int64(segmentBytes) {
+                    rotate(&state)
+                }
+            }
             if state.fd < 0 { try createSegment(firstSeq: seq, state: &state) }
             let segment = state.segments.count - 1
-            if state.sinceIndexEntry == 0 {
-                let offset = state.segments[segment].size + Int64(state.buffer.count)
-                state.index.append(IndexEntry(seq: seq, segment: segment, offset: offset))
-            }
-            state.sinceIndexEntry = (state.sinceIndexEntry + 1) % Self.indexStride
+            state.segments[segment].index(seq: seq, offset: state.segments[segment].size + Int64(state.buffer.count))
             let before = state.buffer.count
             JournalRecord.append(seq: seq, payload: payload, to: &state.buffer)
             state.lastSeq = seq
             bytes.add(Int64(state.buffer.count - before), ordering: .relaxed)
             appended.store(seq, ordering: .releasing)
+            if state.segments.count == 1 { oldest.store(state.segments[0].firstSeq, ordering: .releasing) }
             if state.buffer.count >= Self.writeThreshold {
                 // A failure here is retried by the next commit, which also reports it.
                 _ = writeBuffered(&state)
@@ -172,6 +247,8 @@ public final class Journal: Sendable {
     }
 
     /// Stops the commit thread, flushes, and closes the file; later calls do nothing.
+    ///
+    /// Reads keep working after close: they open the segment files themselves.
     public func close() {
         wakeup.lock()
         stopping.store(true, ordering: .sequentiallyConsistent)
@@ -185,60 +262,117 @@ public final class Journal: Sendable {
         }
         state.withLock { state in
             if state.fd >= 0 { FileSystem.close(state.fd) }
+            // Whatever commit could not sync is as synced as it will get.
+            for fd in state.closing { FileSystem.close(fd) }
+            state.closing = []
             state.fd = -1
             state.closed = true
         }
     }
 
-    /// Reads up to `limit` records with seq at or above `seq`, in order: the basis of replay.
+    /// Reads up to `limit` records with seq from `seq` through `last`, in order: the basis of replay.
     ///
-    /// Sees every record appended before the call, written or still buffered.
-    public func read(from seq: UInt64, limit: Int) throws(BusError) -> [(UInt64, [UInt8])] {
-        guard limit > 0 else { return [] }
-        let (segments, startSegment, startOffset) = try state.withLock { (state: inout State) throws(BusError) in
-            if let failure = writeBuffered(&state) { throw BusError(.journal, failure) }
-            // The last index entry at or below `seq` is where the scan starts; later entries would skip it.
-            let entry = state.index.last { $0.seq <= seq }
-            return (state.segments, entry?.segment ?? 0, entry?.offset ?? 0)
+    /// Sees every record appended before the call, written or still buffered (unless writes are
+    /// failing, when only what reached the kernel is visible). Records in segments retired while
+    /// the read runs are skipped, so the result may start above `seq` even when ``firstSeq`` did not,
+    /// or end early; within it, seqs follow the journal without gaps (unless records were never appended).
+    public func read(from seq: UInt64, through last: UInt64 = .max, limit: Int) throws(BusError) -> [(UInt64, [UInt8])] {
+        var position: ReadPosition?
+        return try read(from: seq, through: last, limit: limit, position: &position)
+    }
+
+    /// Reads as ``read(from:through:limit:)``, continuing from `position` when it says where `seq` starts, and
+    /// updating it to where this read stopped.
+    func read(from seq: UInt64, through last: UInt64, limit: Int, position: inout ReadPosition?) throws(BusError) -> [(UInt64, [UInt8])] {
+        guard limit > 0, seq <= last else { return [] }
+        let known = position
+        let (segments, startOffset) = state.withLock { (state: inout State) -> ([(UInt64, String, Int64)], Int64) in
+            // Records still buffered are written first, so the read sees them; older ones are on disk already,
+            // and the appending thread is not kept waiting for a write it does not need. A write failure is the
+            // commit thread's to report; the read sees what reached the kernel.
+            if last > state.writtenSeq { _ = writeBuffered(&state) }
+            var start: Int
+            var offset: Int64 = 0
+            if let known, known.nextSeq == seq, let found = state.segments.firstIndex(where: { $0.firstSeq == known.segmentFirstSeq }) {
+                start = found
+                offset = known.offset
+            } else {
+                start = state.segments.lastIndex { $0.firstSeq <= seq } ?? 0
+                // The last index entry at or below `seq` is where the scan starts; later entries would skip it.
+                if start < state.segments.count, let entry = state.segments[start].index.last(where: { $0.seq <= seq }) {
+                    offset = entry.offset
+                }
+            }
+            let segments = state.segments.dropFirst(start).map { ($0.firstSeq, $0.path, $0.size) }
+            return (segments, offset)
         }
         var records: [(UInt64, [UInt8])] = []
-        for segmentIndex in segments.indices.dropFirst(startSegment) {
-            let segment = segments[segmentIndex]
-            let fd = FileSystem.open(segment.path, O_RDONLY)
+        for (number, (firstSeq, path, size)) in segments.enumerated() {
+            let fd = FileSystem.open(path, O_RDONLY)
             guard fd >= 0 else {
-                throw BusError(.journal, "cannot open journal segment \(segment.path): \(FileSystem.lastError)")
+                // Retention deleted it after the list was taken. Skip it when nothing was read yet; otherwise stop,
+                // so that a read returns one unbroken run of seqs.
+                if errno == ENOENT {
+                    if records.isEmpty { continue }
+                    position = nil
+                    return records
+                }
+                throw BusError(.journal, "cannot open journal segment \(path): \(FileSystem.lastError)")
             }
             defer { FileSystem.close(fd) }
-            var reader = JournalRecordReader(fd: fd, path: segment.path, offset: segmentIndex == startSegment ? startOffset : 0,
-                                             limit: segment.size)
+            var reader = JournalRecordReader(fd: fd, path: path, offset: number == 0 ? startOffset : 0, limit: size)
             scan: while true {
                 switch try reader.next() {
                 case .record(let recordSeq, let payload, _):
                     guard recordSeq >= seq else { continue }
+                    guard recordSeq <= last else {
+                        position = nil
+                        return records
+                    }
                     records.append((recordSeq, payload))
-                    if records.count == limit { return records }
+                    if records.count == limit {
+                        position = ReadPosition(segmentFirstSeq: firstSeq, offset: reader.offset, nextSeq: recordSeq + 1)
+                        return records
+                    }
                 case .end, .damaged:
                     // Damage inside an older segment was reported when the journal was opened.
                     break scan
                 }
             }
         }
+        position = nil
         return records
     }
 
     // MARK: Writing and syncing
 
     private func createSegment(firstSeq: UInt64, state: inout State) throws(BusError) {
-        let name = "journal-" + String(repeating: "0", count: max(0, 20 - String(firstSeq).count)) + String(firstSeq) + ".log"
-        let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        let path = Self.segmentPath(directory: directory, firstSeq: firstSeq)
         let fd = FileSystem.open(path, O_WRONLY | O_CREAT | O_APPEND)
         guard fd >= 0 else {
             throw BusError(.journal, "cannot create journal segment \(path): \(FileSystem.lastError)")
         }
-        state.segments.append(Segment(firstSeq: firstSeq, path: path, size: 0))
+        let now = Date().timeIntervalSince1970
+        state.segments.append(Segment(firstSeq: firstSeq, path: path, size: 0, openedAt: now, lastWrite: now))
         state.fd = fd
-        state.sinceIndexEntry = 0
+        state.rotateByAge = false
         state.directoryNeedsSync = true
+    }
+
+    /// Closes the current segment so the next append starts a new one. Its descriptor waits in
+    /// `closing` for the commit thread, which syncs it: the appending thread never waits for the disk.
+    private func rotate(_ state: inout State) {
+        // The buffer belongs to the current segment; when it cannot be written, stay on it and retry later.
+        guard writeBuffered(&state) == nil, state.buffer.isEmpty else { return }
+        state.closing.append(state.fd)
+        state.fd = -1
+        state.segments[state.segments.count - 1].lastWrite = Date().timeIntervalSince1970
+    }
+
+    /// The file of the segment starting at `firstSeq`: zero-padded, so names sort as seqs do.
+    static func segmentPath(directory: String, firstSeq: UInt64) -> String {
+        let name = "journal-" + String(repeating: "0", count: max(0, 20 - String(firstSeq).count)) + String(firstSeq) + ".log"
+        return directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
     /// Hands the buffer to the kernel; returns the failure, if any. Called with the state locked,
@@ -277,21 +411,31 @@ public final class Journal: Sendable {
         return nil
     }
 
-    /// Writes what is buffered, then syncs it; returns the failure, if any.
+    /// Writes what is buffered, then syncs it and every segment closed since; returns the failure, if any.
     private func commit() -> String? {
         commitLock.withLock { _ -> String? in
-            let (fd, target, syncDirectory, writeFailure) = state.withLock { state in
+            let (fd, target, closing, syncDirectory, writeFailure) = state.withLock { state in
                 let failure = writeBuffered(&state)
                 let syncDirectory = state.directoryNeedsSync
                 state.directoryNeedsSync = false
-                return (state.fd, state.writtenSeq, syncDirectory, failure)
+                let closing = state.closing
+                state.closing = []
+                return (state.fd, state.writtenSeq, closing, syncDirectory, failure)
+            }
+            for (position, closingFD) in closing.enumerated() {
+                guard FileSystem.syncData(closingFD) else {
+                    let failure = "cannot sync a closed segment of the journal in \(directory): \(FileSystem.lastError)"
+                    state.withLock { $0.closing.insert(contentsOf: closing[position...], at: 0) }
+                    return failure
+                }
+                FileSystem.close(closingFD)
             }
             if syncDirectory, !FileSystem.syncDirectory(directory) {
                 state.withLock { $0.directoryNeedsSync = true }
                 return "cannot sync journal directory \(directory): \(FileSystem.lastError)"
             }
-            if fd >= 0, target > durable.load(ordering: .acquiring) {
-                guard FileSystem.syncData(fd) else {
+            if target > durable.load(ordering: .acquiring) {
+                if fd >= 0, !FileSystem.syncData(fd) {
                     return "cannot sync the journal in \(directory): \(FileSystem.lastError)"
                 }
                 durable.store(target, ordering: .releasing)
@@ -325,104 +469,11 @@ public final class Journal: Sendable {
                 logger.error("journal group commit failed; records stay buffered and are retried", metadata: ["error": "\(failure)"])
             }
             reported = failure
+            retireSegments()
         }
         wakeup.lock()
         committerExited.store(true, ordering: .sequentiallyConsistent)
         wakeup.broadcast()
         wakeup.unlock()
-    }
-
-    // MARK: Recovery
-
-    /// Scans every segment, cuts a damaged tail off the last one, and rebuilds the index.
-    private static func recover(directory: String, logger: Logger) throws(BusError) -> State {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw BusError(.journal, "cannot list journal directory \(directory): \(error.localizedDescription)")
-        }
-        let segmentFiles: [(UInt64, String)] = names.compactMap { name in
-            guard name.hasPrefix("journal-"), name.hasSuffix(".log") else { return nil }
-            guard let first = UInt64(name.dropFirst("journal-".count).dropLast(".log".count)) else { return nil }
-            return (first, directory.hasSuffix("/") ? directory + name : directory + "/" + name)
-        }.sorted { $0.0 < $1.0 }
-
-        var state = State()
-        for (position, (firstSeq, path)) in segmentFiles.enumerated() {
-            let isLast = position == segmentFiles.count - 1
-            let fd = FileSystem.open(path, O_RDONLY)
-            guard fd >= 0 else { throw BusError(.journal, "cannot open journal segment \(path): \(FileSystem.lastError)") }
-            defer { FileSystem.close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { throw BusError(.journal, "cannot stat journal segment \(path): \(FileSystem.lastError)") }
-            let fileSize = Int64(info.st_size)
-            let segment = state.segments.count
-            var reader = JournalRecordReader(fd: fd, path: path, offset: 0, limit: fileSize)
-            var validSize = fileSize
-            var count = 0
-            scan: while true {
-                switch try reader.next() {
-                case .record(let seq, _, let offset):
-                    guard seq > state.lastSeq else {
-                        validSize = offset
-                        report(path: path, offset: offset, fileSize: fileSize, isLast: isLast, lastSeq: state.lastSeq,
-                               reason: "seq \(seq) does not follow seq \(state.lastSeq)", logger: logger)
-                        break scan
-                    }
-                    if count % indexStride == 0 { state.index.append(IndexEntry(seq: seq, segment: segment, offset: offset)) }
-                    count += 1
-                    state.lastSeq = seq
-                case .end:
-                    break scan
-                case .damaged(let offset, let reason):
-                    validSize = offset
-                    report(path: path, offset: offset, fileSize: fileSize, isLast: isLast, lastSeq: state.lastSeq, reason: reason, logger: logger)
-                    break scan
-                }
-            }
-            if isLast && validSize < fileSize {
-                try truncate(path: path, to: validSize)
-            }
-            if isLast && validSize == 0 {
-                // An empty last segment would carry a misleading first seq; the next append makes a fresh one.
-                unlink(path)
-                continue
-            }
-            state.segments.append(Segment(firstSeq: firstSeq, path: path, size: validSize))
-            state.sinceIndexEntry = count % indexStride
-        }
-        state.writtenSeq = state.lastSeq
-        if let last = state.segments.last {
-            let fd = FileSystem.open(last.path, O_WRONLY | O_APPEND)
-            guard fd >= 0 else { throw BusError(.journal, "cannot open journal segment \(last.path): \(FileSystem.lastError)") }
-            // A crashed predecessor may have left records in the page cache only; sync them before calling them durable.
-            guard FileSystem.syncData(fd) else {
-                FileSystem.close(fd)
-                throw BusError(.journal, "cannot sync journal segment \(last.path): \(FileSystem.lastError)")
-            }
-            state.fd = fd
-        }
-        return state
-    }
-
-    private static func report(path: String, offset: Int64, fileSize: Int64, isLast: Bool, lastSeq: UInt64, reason: String, logger: Logger) {
-        let metadata: Logger.Metadata = [
-            "journal.segment": "\(path)", "journal.offset": "\(offset)", "journal.lastSeq": "\(lastSeq)", "reason": "\(reason)",
-        ]
-        if isLast {
-            logger.warning("journal tail is torn or corrupt; cut \(fileSize - offset) bytes after seq \(lastSeq)", metadata: metadata)
-        } else {
-            logger.error("journal segment is damaged; its records after seq \(lastSeq) cannot be replayed", metadata: metadata)
-        }
-    }
-
-    private static func truncate(path: String, to size: Int64) throws(BusError) {
-        let fd = FileSystem.open(path, O_WRONLY)
-        guard fd >= 0 else { throw BusError(.journal, "cannot open journal segment \(path) to cut its tail: \(FileSystem.lastError)") }
-        defer { FileSystem.close(fd) }
-        guard ftruncate(fd, off_t(size)) == 0, fsync(fd) == 0 else {
-            throw BusError(.journal, "cannot cut the damaged tail of journal segment \(path): \(FileSystem.lastError)")
-        }
     }
 }

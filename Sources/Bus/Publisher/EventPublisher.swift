@@ -98,7 +98,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         var journal: Journal?
         if configuration.journal.enabled, let journalDirectory {
             do {
-                journal = try Journal.open(directory: journalDirectory, groupCommit: configuration.journal.groupCommit, logger: logger)
+                journal = try Journal.open(directory: journalDirectory, settings: configuration.journal, logger: logger)
             } catch {
                 socket.close()
                 throw error

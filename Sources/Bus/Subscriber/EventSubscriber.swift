@@ -4,7 +4,9 @@ import Synchronization
 
 /// What a subscriber has seen since it started; every count is cumulative.
 ///
-/// `received == delivered + malformed + duplicates` always holds.
+/// For an ``EventSubscriber`` `received == delivered + malformed + duplicates` always holds. A
+/// ``RecoveringSubscriber`` also counts replayed events in `received`, and events it holds back
+/// while a gap is filled are in no count until they are delivered or found to be duplicates.
 public struct SubscriberStatistics: Sendable, Equatable {
     /// Messages taken off the socket, of any kind.
     public var received: UInt64
@@ -18,15 +20,26 @@ public struct SubscriberStatistics: Sendable, Equatable {
     public var gaps: UInt64
     /// Events missing in those jumps, summed: what replay must fetch.
     public var missing: UInt64
+    /// Events fetched from replay and accepted (``RecoveringSubscriber`` only).
+    public var replayed: UInt64
+    /// Events that could not be recovered: no longer kept, or replay unreachable (``RecoveringSubscriber`` only).
+    /// Each loss is also logged at error with the gateway and the range.
+    public var unrecoverable: UInt64
+    /// Events received and accepted but not delivered because their topic was not asked for (``RecoveringSubscriber`` only).
+    public var filtered: UInt64
 
     /// Creates statistics.
-    public init(received: UInt64 = 0, delivered: UInt64 = 0, malformed: UInt64 = 0, duplicates: UInt64 = 0, gaps: UInt64 = 0, missing: UInt64 = 0) {
+    public init(received: UInt64 = 0, delivered: UInt64 = 0, malformed: UInt64 = 0, duplicates: UInt64 = 0, gaps: UInt64 = 0, missing: UInt64 = 0,
+                replayed: UInt64 = 0, unrecoverable: UInt64 = 0, filtered: UInt64 = 0) {
         self.received = received
         self.delivered = delivered
         self.malformed = malformed
         self.duplicates = duplicates
         self.gaps = gaps
         self.missing = missing
+        self.replayed = replayed
+        self.unrecoverable = unrecoverable
+        self.filtered = filtered
     }
 }
 
@@ -41,7 +54,7 @@ public struct SubscriberStatistics: Sendable, Equatable {
 ///
 /// One thread at a time uses a subscriber; ``statistics`` may be read from any thread. That
 /// promise is why the conformance to `Sendable` is unchecked.
-public final class EventSubscriber: @unchecked Sendable {
+public final class EventSubscriber: EventReceiver, @unchecked Sendable {
     /// The endpoints connected to.
     public let endpoints: [String]
 

@@ -232,6 +232,36 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 }
 
+extension ZMQSocket {
+    /// Waits up to `timeout` until at least one of `sockets` has a message to read.
+    ///
+    /// - Returns: for each socket, whether it is readable; all `false` when the time passed. A
+    ///   closed socket is never readable.
+    static func waitReadable(_ sockets: [ZMQSocket], timeout: Duration) throws(BusError) -> [Bool] {
+        let open = sockets.enumerated().compactMap { index, socket in socket.handle.map { (index, $0) } }
+        var readable = [Bool](repeating: false, count: sockets.count)
+        guard !open.isEmpty else { return readable }
+        let deadline = ContinuousClock.now + timeout
+        var items = open.map { zmq_pollitem_t(socket: $0.1, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            let millis = max(0, remaining.components.seconds * 1_000 + (remaining.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            for index in items.indices { items[index].revents = 0 }
+            let result = zmq_poll(&items, Int32(items.count), Int(millis))
+            if result > 0 {
+                for (item, (index, _)) in zip(items, open) { readable[index] = item.revents & Int16(ZMQ_POLLIN) != 0 }
+                return readable
+            }
+            if result == 0 {
+                if ContinuousClock.now < deadline { continue }
+                return readable
+            }
+            if zmq_errno() == EINTR { continue }
+            throw BusError(.receive, "cannot poll \(sockets.count) sockets: \(ZMQContext.lastErrorDescription)")
+        }
+    }
+}
+
 /// The `ZMQ_*` option numbers the bus sets, named for readers who do not know them by heart.
 public enum ZMQOption {
     /// Messages queued per peer before sends are refused or dropped.

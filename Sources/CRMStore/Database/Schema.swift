@@ -8,6 +8,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createVersion1)
+        migrator.registerMigration("v2-staff-users", migrate: createStaffUsers)
         return migrator
     }
 
@@ -160,5 +161,17 @@ enum Schema {
                     """)
             }
         }
+    }
+
+    /// Staff who sign in to the dashboard. Only a slow hash is kept, never a password.
+    private static func createStaffUsers(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE staff_users (
+                name TEXT PRIMARY KEY NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """)
     }
 }

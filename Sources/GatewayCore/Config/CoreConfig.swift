@@ -44,9 +44,32 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
     public var zones: [Zone] = [
         Zone(name: "entrance", role: .entrance), Zone(name: "floor", role: .floor), Zone(name: "checkout", role: .checkout),
     ]
-    /// GS1 company prefixes of the store's own goods; other GS1 tags are foreign and dropped.
-    /// Empty means every GS1 tag is accepted.
+    /// GS1 company prefixes of the store's own goods: shorthand for including every GS1-keyed EPC
+    /// (SGTIN, SSCC, SGLN, GRAI, GIAI, GDTI, GSRN, GSRNP, SGCN, CPI, ITIP) of these prefixes, any filter.
     public var companyPrefixes: [String] = []
+    /// The edge filter's EPC patterns, `store.filter`.
+    public var filter = TagFilter()
+
+    /// EPC pattern URIs deciding which tags enter the pipeline; the pipeline compiles them.
+    ///
+    /// A tag is let in when it matches an `include` pattern or a `companyPrefixes` prefix (when both
+    /// are empty: when it is an EPC of any TDS scheme), and matches no `exclude` pattern. Tags
+    /// without a TDS header are never let in, unless they are a customer's registered credential.
+    public struct TagFilter: Sendable, Equatable {
+        /// Pattern URIs (`urn:epc:pat:…`, `urn:epc:idpat:…`) of tags to let in.
+        public var include: [String]
+        /// Pattern URIs of tags to keep out, even when included.
+        public var exclude: [String]
+        /// Where the filter sits in the config (`store.filter`), for the pipeline's error messages.
+        public var path: String
+
+        /// A filter of these patterns.
+        public init(include: [String] = [], exclude: [String] = [], path: String = "store.filter") {
+            self.include = include
+            self.exclude = exclude
+            self.path = path
+        }
+    }
 
     /// The defaults.
     public init() {}
@@ -75,10 +98,92 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
             }
             companyPrefixes = prefixes
         }
+        if let map = try config.section("filter") {
+            filter.path = map.path
+            for key in ["include", "exclude"] {
+                let patterns = try map.list(key, of: String.self) ?? []
+                for (index, pattern) in patterns.enumerated() {
+                    if let problem = EPCPatternSyntax.problem(pattern) {
+                        throw ConfigError(.invalidValue, at: "\(map.path(of: key))[\(index)]", "'\(pattern)' is not an EPC pattern (\(problem))")
+                    }
+                }
+                if key == "include" { filter.include = patterns } else { filter.exclude = patterns }
+            }
+            try map.finish()
+        }
     }
 
     /// The zone named `name`.
     public func zone(named name: String) -> Zone? { zones.first { $0.name == name } }
+}
+
+/// The shape of EPC pattern URIs (TDS §6.5, §12), checked when the config is read.
+///
+/// GatewayCore does not link the EPC decoder, so this checks syntax only: the scheme, the number
+/// of fields and what each field may look like. Whether the values fit their fields (digit counts,
+/// bit widths) is checked when the pipeline compiles the patterns with EPC.
+enum EPCPatternSyntax {
+    // Field kinds: f filter (number or range), p company prefix (6–12 digits), d digits (may be
+    // empty), i integer or range, n integer, s string, e string that may be empty, c CAGE/DoDAAC.
+    static let tagSchemes: [String: String] = [
+        "sgtin-96": "fpdi", "sgtin-198": "fpds", "sscc-96": "fpd", "sgln-96": "fpdi", "sgln-195": "fpds",
+        "grai-96": "fpdi", "grai-170": "fpds", "giai-96": "fpn", "giai-202": "fps", "gdti-96": "fpdi",
+        "gdti-174": "fpds", "gsrn-96": "fpd", "gsrnp-96": "fpd", "sgcn-96": "fpdn", "cpi-96": "fpni",
+        "cpi-var": "fpsi", "itip-110": "fpdiii", "itip-212": "fpdiis", "gid-96": "iii", "usdod-96": "fci",
+        "adi-var": "fces",
+    ]
+    static let identitySchemes: [String: String] = [
+        "sgtin": "pds", "sscc": "pd", "sgln": "pds", "grai": "pds", "giai": "ps", "gdti": "pds", "gsrn": "pd",
+        "gsrnp": "pd", "sgcn": "pdn", "cpi": "psn", "itip": "pdnns", "gid": "nnn", "usdod": "cn", "adi": "ces",
+    ]
+
+    /// What is wrong with `pattern`, or `nil` when its shape is right.
+    static func problem(_ pattern: String) -> String? {
+        let kinds: String
+        let body: Substring
+        let isTagPattern = pattern.hasPrefix("urn:epc:pat:")
+        if isTagPattern || pattern.hasPrefix("urn:epc:idpat:") {
+            let rest = pattern.dropFirst(isTagPattern ? "urn:epc:pat:".count : "urn:epc:idpat:".count)
+            guard let colon = rest.firstIndex(of: ":") else { return "no scheme after \(isTagPattern ? "urn:epc:pat:" : "urn:epc:idpat:")" }
+            let scheme = String(rest[..<colon])
+            guard let known = (isTagPattern ? tagSchemes : identitySchemes)[scheme] else {
+                return "'\(scheme)' is not a TDS \(isTagPattern ? "binary scheme" : "EPC scheme")"
+            }
+            kinds = known
+            body = rest[rest.index(after: colon)...]
+        } else {
+            return "it starts with neither urn:epc:pat: nor urn:epc:idpat:"
+        }
+        let fields = body.split(separator: ".", maxSplits: kinds.count - 1, omittingEmptySubsequences: false)
+        guard fields.count == kinds.count else { return "\(kinds.count) dot-separated fields expected, found \(fields.count)" }
+        for (field, kind) in zip(fields, kinds) where field != "*" {
+            if let problem = problem(field, kind: kind) { return problem }
+        }
+        return nil
+    }
+
+    private static func problem(_ field: Substring, kind: Character) -> String? {
+        let digits = !field.isEmpty && field.allSatisfy { $0.isASCII && $0.isNumber }
+        let isRange = field.hasPrefix("[") && field.hasSuffix("]") && {
+            let bounds = field.dropFirst().dropLast().split(separator: "-", omittingEmptySubsequences: false)
+            return bounds.count == 2 && bounds.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        }()
+        switch kind {
+        case "f": return digits || isRange ? nil : "filter '\(field)' is not a number, a range [low-high] or *"
+        case "p": return digits && (6...12).contains(field.count) ? nil : "company prefix '\(field)' is not 6 to 12 digits or *"
+        case "d": return field.isEmpty || digits ? nil : "'\(field)' is not digits or *"
+        case "i": return digits || isRange ? nil : "'\(field)' is not a number, a range [low-high] or *"
+        case "n": return digits ? nil : "'\(field)' is not a number or *"
+        case "c": return (5...6).contains(field.count) && field.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isUppercase) }) ? nil : "'\(field)' is not a CAGE code or DoDAAC"
+        default:
+            // s and e: URI characters, with %XX for the rest.
+            if field.isEmpty { return kind == "e" ? nil : "a field is empty" }
+            let allowed = field.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "!'()*+,-.:;=_%".unicodeScalars.contains(scalar))
+            }
+            return allowed ? nil : "'\(field)' has characters a URI must escape as %XX"
+        }
+    }
 }
 
 /// Where pseudonymous tokens get their key: `privacy:` in the config.

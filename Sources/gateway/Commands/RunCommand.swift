@@ -50,6 +50,8 @@ struct RunCommand: AsyncParsableCommand {
             gateway = try Gateway(config: config, statsInterval: statsInterval > 0 ? .milliseconds(Int64(statsInterval * 1_000)) : nil, logger: logger)
         } catch let error as CLIError {
             throw error
+        } catch let error as ConfigError {
+            throw CLIError("\(options.config): \(error)")
         } catch {
             throw CLIError("cannot start: \(error)")
         }

@@ -1,5 +1,6 @@
 import Bus
 import CRMStore
+import Dashboard
 import Foundation
 import GatewayCore
 import Matching
@@ -21,6 +22,8 @@ struct GatewayConfig: Sendable {
     var bus = BusConfig()
     /// `crm:` — the CRM store.
     var crm = CRMConfig()
+    /// `dashboard:` — the staff dashboard.
+    var dashboard = DashboardConfig()
     /// `simulator:` — the demo store.
     var simulator = SimulatorConfig()
     /// `privacy:` — the token key.
@@ -44,9 +47,12 @@ struct GatewayConfig: Sendable {
     init(root: ConfigMap) throws {
         gateway = try root.decode("gateway")
         store = try root.decode("store")
+        // Pattern values are checked by compiling them, so a bad filter fails at load, not by dropping every tag.
+        _ = try EdgeFilter(layout: store)
         matching = try root.decode("matching")
         bus = try root.decode("bus")
         crm = try root.decode("crm")
+        dashboard = try root.decode("dashboard")
         simulator = try root.decode("simulator")
         privacy = try root.decode("privacy")
         if let log = try root.section("log") {

@@ -27,7 +27,7 @@ final class Gateway {
     init(config: GatewayConfig, statsInterval: Duration?, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        try DriverCatalog.check(config.sources)
+        try DriverCatalog.check(config.sources, logger: logger)
         do {
             try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -77,10 +77,20 @@ final class Gateway {
         runner = PipelineRunner(readSinks: readSinks, transactionSinks: transactionSinks, doorbell: doorbell, inbox: inbox,
                                 processor: pipeline, logger: logger)
 
+        // Replay serves the journal to subscribers that missed events; it stops last.
+        if let journal = publisher.journal {
+            let replay = try ReplayServer(configuration: config.bus, journal: journal, gateway: config.gateway.id, logger: logger)
+            add(ReplayService(server: replay), name: "replay", essential: true)
+        }
         // In data-flow order from the right: the store first, so it is subscribed before events flow.
         if config.crm.embedded {
-            let subscriber = try EventSubscriber(endpoints: [Self.connectEndpoint(for: config.bus.publish)],
-                                                 receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
+            // With replay, the store recovers whatever it missed (a slow start, a full queue) from the journal.
+            let subscriber: any EventReceiver = publisher.journal == nil
+                ? try EventSubscriber(endpoints: [Self.connectEndpoint(for: config.bus.publish)],
+                                      receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
+                : try RecoveringSubscriber(sources: [BusSource(bus: Self.connectEndpoint(for: config.bus.publish),
+                                                               replay: Self.connectEndpoint(for: config.bus.replay))],
+                                           receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
             let publisher = self.publisher
             let gatewayID = config.gateway.id
             let ingest = StoreIngestService(subscriber: subscriber, writer: StoreWriter(database: database, logger: logger),
@@ -88,8 +98,14 @@ final class Gateway {
             storeIngest = ingest
             add(ingest, name: "crm-store", essential: true)
         }
+        if let dashboard = try makeDashboard() { add(dashboard, name: "dashboard", essential: false) }
         add(runner, name: "pipeline", essential: true)
         add(MasterDataWatcher(database: database, pipeline: pipeline, revision: master.revision, logger: logger), name: "master-data", essential: false)
+        for sink in readSinks where !DriverCatalog.simulated.contains(sink.source.driver) {
+            guard let source = active.first(where: { $0.name == sink.source.name }) else { continue }
+            add(ReadSourceService(source: try DriverCatalog.readSource(for: source, logger: logger), sink: sink, logger: logger),
+                name: source.name, essential: false)
+        }
         if config.simulator.enabled {
             try addSimulator(master: master, readSinks: readSinks, transactionSinks: transactionSinks)
         }
@@ -167,6 +183,17 @@ extension Directory {
                                    recognitionConsent: $0.recognitionConsent, credentials: $0.credentials.map(\.value))
             },
             products: master.products.map { Directory.Product(gtin: $0.gtin, name: $0.name, category: $0.category) })
+    }
+}
+
+/// Runs the replay server's thread until graceful shutdown.
+struct ReplayService: Service {
+    let server: ReplayServer
+
+    func run() async throws {
+        server.start()
+        try? await gracefulShutdown()
+        server.stop()
     }
 }
 

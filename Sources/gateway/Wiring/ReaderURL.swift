@@ -1,4 +1,8 @@
 import GatewayCore
+import LLRP
+import Logging
+import SerialM100
+import USBHID
 
 /// A reader added on the command line: `--reader URL [--zone NAME]`.
 struct ReaderArgument: Equatable {
@@ -40,13 +44,31 @@ enum DriverCatalog {
     /// Drivers that only the simulator provides.
     static let simulated: Set<String> = ["simulator"]
 
-    /// Every driver name this build accepts.
-    static var available: [String] { simulated.sorted() }
+    /// Hardware drivers: each reads its own settings from the source's `options`.
+    static let readers: [String: @Sendable (SourceConfig, Logger) throws -> any ReadSource] = [
+        "llrp": { LLRPReader(configuration: try LLRPReaderConfig(source: $0), logger: $1) },
+        "usbhid": { USBHIDReader(configuration: try USBHIDReaderConfig(source: $0), logger: $1) },
+        "m100": { M100Reader(configuration: try M100ReaderConfig(source: $0), logger: $1) },
+    ]
 
-    /// Checks that every source names a driver this build has.
-    static func check(_ sources: [SourceConfig]) throws {
+    /// Every driver name this build accepts.
+    static var available: [String] { (simulated.union(readers.keys)).sorted() }
+
+    /// Checks that every source names a driver this build has, and that its settings are valid.
+    static func check(_ sources: [SourceConfig], logger: Logger) throws {
         for source in sources where !simulated.contains(source.driver) {
+            guard readers[source.driver] != nil, source.kind == .reads else {
+                throw CLIError("\(source.path): no \(source.kind == .reads ? "reader" : "POS") driver '\(source.driver)' in this build (available: \(available.joined(separator: ", ")))")
+            }
+            _ = try readSource(for: source, logger: logger)
+        }
+    }
+
+    /// The driver for a hardware source.
+    static func readSource(for source: SourceConfig, logger: Logger) throws -> any ReadSource {
+        guard let make = readers[source.driver] else {
             throw CLIError("\(source.path): no driver '\(source.driver)' in this build (available: \(available.joined(separator: ", ")))")
         }
+        return try make(source, logger)
     }
 }

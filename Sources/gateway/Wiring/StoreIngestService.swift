@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Runs its own thread because both ZeroMQ receives and SQLite writes block.
 final class StoreIngestService: Service, @unchecked Sendable {
-    private let subscriber: EventSubscriber
+    private let subscriber: any EventReceiver
     private let writer: StoreWriter
     private let batch: CRMConfig.Batch
     private let drainTarget: (@Sendable () -> (gateway: String, seq: UInt64))?
@@ -22,7 +22,7 @@ final class StoreIngestService: Service, @unchecked Sendable {
 
     /// - Parameter drainTarget: in the embedded store, the publisher's last seq: at shutdown the store
     ///   keeps reading until it has applied it (or a deadline passes), so nothing published is left behind.
-    init(subscriber: EventSubscriber, writer: StoreWriter, batch: CRMConfig.Batch,
+    init(subscriber: any EventReceiver, writer: StoreWriter, batch: CRMConfig.Batch,
          drainTarget: (@Sendable () -> (gateway: String, seq: UInt64))? = nil, logger: Logger) {
         self.subscriber = subscriber
         self.writer = writer

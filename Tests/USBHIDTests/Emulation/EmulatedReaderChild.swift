@@ -41,6 +41,11 @@ struct EmulatedReaderChild {
         let runner = PipelineRunner(readSinks: sinks, transactionSinks: [], doorbell: doorbell, inbox: inbox,
                                     processor: TeeProcessor(pipeline: pipeline, log: log, names: names), logger: logger)
         runner.start()
+        // What `gateway doctor` would list, seen through the same testbed.
+        for device in (try? USBDeviceList.devices()) ?? [] {
+            log.write(["kind": "device", "id": device.deviceID, "port": device.port, "bus": "\(device.bus)",
+                       "address": "\(device.address)", "keyboard": "\(device.isHIDKeyboard)"])
+        }
         let tasks = zip(readers, sinks).map { reader, sink in Task { try await reader.run(into: sink) } }
 
         let complete = await log.wait(forCards: Set(plan.stopCards), timeout: plan.deadlineSeconds)

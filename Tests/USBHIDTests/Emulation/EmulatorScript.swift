@@ -53,25 +53,29 @@ class BadgeReader(UMockdev.IoctlBase):
         self.claimed = False
         self.gone = False
         self.reports = []
-        self.inflight = []
-        self.completed = []
+        # usbfs keeps URBs per open file: one client never reaps another's.
+        self.clients = {}
 
     def queue(self, reports):
         self.reports.extend(bytes.fromhex(report) for report in reports)
 
+    def urbs(self, client):
+        return self.clients.setdefault(client, {'inflight': [], 'completed': []})
+
     def unplug(self):
         self.gone = True
         # On disconnect the host controller gives back every pending URB with -ESHUTDOWN.
-        for urb, _, _ in self.inflight:
-            urb.update(URB_STATUS, struct.pack('<i', -errno.ESHUTDOWN))
-            self.completed.append(urb)
-        self.inflight = []
+        for urbs in self.clients.values():
+            for urb, _, _ in urbs['inflight']:
+                urb.update(URB_STATUS, struct.pack('<i', -errno.ESHUTDOWN))
+                urbs['completed'].append(urb)
+            urbs['inflight'] = []
 
     def do_handle_ioctl(self, client):
         request = client.get_request()
         arg = client.get_arg()
         if self.gone:
-            if request in (REAPURB, REAPURBNDELAY) and self.completed:
+            if request in (REAPURB, REAPURBNDELAY) and self.urbs(client)['completed']:
                 return self.reap(client, arg)
             client.complete(-1, errno.ENODEV)
             return True
@@ -116,17 +120,18 @@ class BadgeReader(UMockdev.IoctlBase):
             kind, endpoint, _, _, _, length = struct.unpack_from('<BBxxiIxxxxQi', bytes(urb.retrieve()), 0)
             buffer = urb.resolve(URB_BUFFER, length)
             if kind == URB_TYPE_CONTROL:
-                self.control(urb, buffer, length)
+                self.urbs(client)['completed'].append(self.control(urb, buffer, length))
             else:
-                self.inflight.append((urb, buffer, length))
+                self.urbs(client)['inflight'].append((urb, buffer, length))
             client.complete(0, 0)
         elif request == DISCARDURB:
             address = struct.unpack('<Q', bytes(arg.retrieve())[:8])[0]
-            for index, (urb, _, _) in enumerate(self.inflight):
+            urbs = self.urbs(client)
+            for index, (urb, _, _) in enumerate(urbs['inflight']):
                 if urb.client_addr == address:
-                    del self.inflight[index]
+                    del urbs['inflight'][index]
                     urb.update(URB_STATUS, struct.pack('<i', -errno.ENOENT))
-                    self.completed.append(urb)
+                    urbs['completed'].append(urb)
                     log(self.name, 'timeout')
                     client.complete(0, 0)
                     return True
@@ -156,20 +161,21 @@ class BadgeReader(UMockdev.IoctlBase):
             buffer.update(8, answer)
             urb.update(URB_STATUS, struct.pack('<i', 0))
             urb.update(URB_ACTUAL_LENGTH, struct.pack('<i', len(answer)))
-        self.completed.append(urb)
+        return urb
 
     def reap(self, client, arg):
         slot = arg.resolve(0, 8)
-        if not self.completed and not self.gone and self.inflight and self.reports:
-            urb, buffer, length = self.inflight.pop(0)
+        urbs = self.urbs(client)
+        if not urbs['completed'] and not self.gone and urbs['inflight'] and self.reports:
+            urb, buffer, length = urbs['inflight'].pop(0)
             report = self.reports.pop(0)[:length]
             buffer.update(0, report)
             urb.update(URB_STATUS, struct.pack('<i', 0))
             urb.update(URB_ACTUAL_LENGTH, struct.pack('<i', len(report)))
-            self.completed.append(urb)
+            urbs['completed'].append(urb)
             log(self.name, 'report', hex=report.hex())
-        if self.completed:
-            slot.set_ptr(0, self.completed.pop(0))
+        if urbs['completed']:
+            slot.set_ptr(0, urbs['completed'].pop(0))
             client.complete(0, 0)
         else:
             client.complete(-1, errno.ENODEV if self.gone else errno.EAGAIN)
@@ -187,16 +193,17 @@ attached = set()
 
 def plug(name):
     spec = specs[name]
-    assert testbed.add_from_string(spec['description'])
     if spec['devnode'] in attached:
         testbed.detach_ioctl(spec['devnode'])
     reader = BadgeReader(spec)
     if name in readers:
         retired.append(readers[name])  # clients of the unplugged device may still call in
+    # The handler goes in before the device shows up in sysfs, or a quick client opens a dead node.
     testbed.attach_ioctl(spec['devnode'], reader)
     attached.add(spec['devnode'])
     readers[name] = reader
     log(name, 'plugged')
+    assert testbed.add_from_string(spec['description'])
 
 
 def unplug(name):

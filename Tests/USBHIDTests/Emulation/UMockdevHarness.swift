@@ -57,7 +57,7 @@ enum UMockdevHarness {
         plan.output = file("child-events.jsonl")
         try JSONEncoder().encode(plan).write(to: URL(fileURLWithPath: file("plan.json")))
         try Data(EmulatorScript.source.utf8).write(to: URL(fileURLWithPath: file("emulator.py")))
-        FileManager.default.createFile(atPath: plan.output, contents: nil)
+        guard FileManager.default.createFile(atPath: plan.output, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
 
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let devices: [[String: Any]] = scenario.devices.map { device in

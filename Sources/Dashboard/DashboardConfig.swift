@@ -1,0 +1,113 @@
+import GatewayCore
+
+/// `dashboard:` — the staff dashboard served by the gateway.
+///
+/// ```yaml
+/// dashboard:
+///   enabled: true
+///   listen: 127.0.0.1:8080
+///   sessionTTL: 12h
+///   users:
+///     - { name: anna, passwordHash: "$2b$12$…" }
+/// ```
+public struct DashboardConfig: ConfigSection, Sendable, Equatable {
+    /// A staff user declared in the config file rather than in the CRM store.
+    public struct User: Sendable, Equatable {
+        /// The sign-in name.
+        public var name: String
+        /// A bcrypt hash (`$2a$`, `$2b$` or `$2y$`), never a clear-text password.
+        public var passwordHash: String
+
+        /// Creates a user.
+        public init(name: String, passwordHash: String) {
+            self.name = name
+            self.passwordHash = passwordHash
+        }
+    }
+
+    /// Whether `gateway run` serves the dashboard.
+    public var enabled = true
+    /// The host the listener binds.
+    public var host = "127.0.0.1"
+    /// The port the listener binds; 0 (only when set in code, as tests do) lets the kernel pick one.
+    public var port = 8080
+    /// Binding anything but loopback must be asked for: the dashboard shows customers' first names.
+    public var allowNonLoopback = false
+    /// How long a sign-in lasts without being renewed.
+    public var sessionTTL: Duration = .seconds(12 * 3600)
+    /// Users from the config; merged with the CRM store's staff users (the config wins on a name clash).
+    public var users: [User] = []
+    /// More buses to subscribe to beside the gateway's own (other gateways of the same store).
+    public var connect: [String] = []
+
+    /// The defaults: enabled on 127.0.0.1:8080.
+    public init() {}
+
+    /// Reads the section; every error names its key path.
+    public init(config: ConfigMap) throws {
+        enabled = try config.value("enabled", default: enabled)
+        if let listen: String = try config.optional("listen") {
+            (host, port) = try Self.parseListen(listen, path: config.path(of: "listen"))
+        }
+        allowNonLoopback = try config.value("allowNonLoopback", default: allowNonLoopback)
+        sessionTTL = try config.value("sessionTTL", default: sessionTTL)
+        guard sessionTTL >= .seconds(60) else {
+            throw ConfigError(.invalidValue, at: config.path(of: "sessionTTL"), "'\(sessionTTL)' is too short (at least 1m)")
+        }
+        users = try config.mappings("users") { map in
+            let name: String = try map.required("name")
+            let hash: String = try map.required("passwordHash")
+            if let problem = StaffUserName.problem(name) {
+                throw ConfigError(.invalidValue, at: map.path(of: "name"), "'\(name)' \(problem)")
+            }
+            guard PasswordHasher.isHash(hash) else {
+                throw ConfigError(.invalidValue, at: map.path(of: "passwordHash"),
+                                  "is not a bcrypt hash (create one with `gateway users add NAME`)")
+            }
+            return User(name: name, passwordHash: hash)
+        } ?? []
+        connect = try config.list("connect", of: String.self) ?? []
+        try validate(path: config.path)
+    }
+
+    /// The listen address as `HOST:PORT`.
+    public var listen: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Whether ``host`` is a loopback address.
+    public var isLoopback: Bool { Self.isLoopback(host) }
+
+    /// Checks what spans keys: a non-loopback listener needs `allowNonLoopback`.
+    public func validate(path: String) throws {
+        let listenPath = path.isEmpty ? "listen" : "\(path).listen"
+        if !isLoopback, !allowNonLoopback {
+            throw ConfigError(.invalidValue, at: listenPath,
+                              "'\(listen)' is not a loopback address; set allowNonLoopback: true to serve staff on the network")
+        }
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:8080` for IPv6); errors read `'127.0.0.1:99999' is not a port (1–65535)`.
+    public static func parseListen(_ text: String, path: String) throws -> (host: String, port: Int) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ConfigError(.invalidValue, at: path, "'\(text)' is not HOST:PORT") }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw ConfigError(.invalidValue, at: path, "'\(text)' is not HOST:PORT") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        if host.isEmpty { host = "127.0.0.1" }
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw ConfigError(.invalidValue, at: path, "'\(text)' is not a port (1–65535)")
+        }
+        return (String(host), port)
+    }
+
+    /// Loopback: `localhost`, `127.0.0.0/8`, `::1`.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
