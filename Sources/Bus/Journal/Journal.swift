@@ -39,8 +39,6 @@ import Darwin
 public final class Journal: Sendable {
     /// A record is indexed every this many bytes, so a replay seeks to within this much of its start whatever the record size.
     static let indexStride: Int64 = 64 * 1_024
-    /// Buffered bytes that trigger a `write(2)` on the appending thread.
-    private static let writeThreshold = 256 * 1_024
     /// Buffered bytes beyond which, while writes are failing, appends are refused rather than piling up in memory.
     private static let maxBufferedBytes = 64 * 1_024 * 1_024
     /// A segment stays open for at most `maxAge` divided by this, so no record outlives `maxAge` by more than that share.
@@ -234,10 +232,10 @@ public final class Journal: Sendable {
             bytes.add(Int64(state.buffer.count - before), ordering: .relaxed)
             appended.store(seq, ordering: .releasing)
             if state.segments.count == 1 { oldest.store(state.segments[0].firstSeq, ordering: .releasing) }
-            if state.buffer.count >= Self.writeThreshold {
-                // A failure here is retried by the next commit, which also reports it.
-                _ = writeBuffered(&state)
-            }
+            // Hand the record to the kernel before the publisher sends it: a process crash after the send
+            // must not lose what subscribers already have (only fsync, on the commit thread, is batched).
+            // A failure here is retried by the next commit, which also reports it.
+            _ = writeBuffered(&state)
         }
     }
 
