@@ -1,4 +1,5 @@
 import CLibUSB
+import GatewayCore
 import Synchronization
 
 /// Cuts a retry wait short when libusb announces a matching device, where libusb can.

@@ -110,7 +110,8 @@ struct M100ReaderTests {
         let cancelled = ContinuousClock.now
         task.cancel()
         _ = await task.result
-        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        // Generous on purpose: this checks that shutdown finishes, not how fast a loaded machine schedules it.
+        #expect(ContinuousClock.now - cancelled < .seconds(10))
         #expect(await eventually { emulator.observed.withLock { $0.stopCommands } == 1 })
         #expect(probe.reads.count == 60)
     }

@@ -1,13 +1,18 @@
 import Foundation
 
 /// Tells a driver thread to stop, and lets it wait for that with a timeout instead of sleeping blind.
-final class StopSignal: @unchecked Sendable {
+///
+/// Drivers that block in device calls (libusb, termios) run on their own threads and check this between calls.
+public final class StopSignal: @unchecked Sendable {
     // NSCondition guards `stopped`; every access goes through it.
     private let condition = NSCondition()
     private var stopped = false
 
+    /// Creates a signal that has not fired.
+    public init() {}
+
     /// Asks the thread to stop; wakes it if it is waiting.
-    func fire() {
+    public func fire() {
         condition.lock()
         stopped = true
         condition.broadcast()
@@ -15,7 +20,7 @@ final class StopSignal: @unchecked Sendable {
     }
 
     /// Whether a stop was asked for.
-    var isStopped: Bool {
+    public var isStopped: Bool {
         condition.lock()
         defer { condition.unlock() }
         return stopped
@@ -23,7 +28,7 @@ final class StopSignal: @unchecked Sendable {
 
     /// Waits until stopped or `timeout` passes; returns whether it was stopped.
     @discardableResult
-    func wait(timeout: Duration) -> Bool {
+    public func wait(timeout: Duration) -> Bool {
         let deadline = Date().addingTimeInterval(Double(timeout.milliseconds) / 1_000)
         condition.lock()
         defer { condition.unlock() }
