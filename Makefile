@@ -42,9 +42,11 @@ demo: release
 ## test: everything CI runs
 test: setup test-swift test-interop
 
+# Serial on purpose: the emulated-device tests (pty, umockdev) share two cores with everything else, and
+# under a parallel run the M100 pty test has lost frames (see the notes on issue 4); serially they are stable.
 test-swift:
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --no-parallel
 
 # The interop tests drive the debug binary the Swift tests already built: no second, release build.
 test-interop: build venv
