@@ -23,21 +23,11 @@ public struct M100Reader: ReadSource {
     ///
     /// The blocking port I/O runs on a dedicated thread, which notices cancellation within a read timeout (250 ms).
     public func run(into sink: ReadSink) async throws {
-        let stop = StopSignal()
         let configuration = configuration
         let logger = logger
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
-                    var loop = M100ReaderLoop(configuration: configuration, logger: logger, sink: sink, stop: stop)
-                    loop.run()
-                    finished.resume()
-                }
-                thread.name = "m100 \(configuration.path)"
-                thread.start()
-            }
-        } onCancel: {
-            stop.fire()
+        await StopSignal.runOnThread(named: "m100 \(configuration.path)") { stop in
+            var loop = M100ReaderLoop(configuration: configuration, logger: logger, sink: sink, stop: stop)
+            loop.run()
         }
     }
 }

@@ -26,21 +26,11 @@ public struct USBHIDReader: ReadSource {
     /// The blocking libusb work runs on a dedicated thread; cancellation reaches it within about
     /// half a second (the interrupt transfer timeout).
     public func run(into sink: ReadSink) async throws {
-        let stop = StopSignal()
         let configuration = configuration
         let logger = logger
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
-                    var loop = USBReaderLoop(configuration: configuration, logger: logger, sink: sink, stop: stop)
-                    loop.run()
-                    finished.resume()
-                }
-                thread.name = "usbhid \(configuration.deviceID)"
-                thread.start()
-            }
-        } onCancel: {
-            stop.fire()
+        await StopSignal.runOnThread(named: "usbhid \(configuration.deviceID)") { stop in
+            var loop = USBReaderLoop(configuration: configuration, logger: logger, sink: sink, stop: stop)
+            loop.run()
         }
     }
 }

@@ -38,3 +38,23 @@ public final class StopSignal: @unchecked Sendable {
         return stopped
     }
 }
+
+extension StopSignal {
+    /// Runs `body` on a dedicated thread and returns when it does; cancelling the calling task fires the
+    /// signal `body` is given. For drivers whose device calls block (libusb, termios).
+    public static func runOnThread(named name: String, _ body: @escaping @Sendable (StopSignal) -> Void) async {
+        let stop = StopSignal()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    body(stop)
+                    finished.resume()
+                }
+                thread.name = name
+                thread.start()
+            }
+        } onCancel: {
+            stop.fire()
+        }
+    }
+}
