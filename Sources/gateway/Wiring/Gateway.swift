@@ -27,7 +27,7 @@ final class Gateway {
     init(config: GatewayConfig, statsInterval: Duration?, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        try DriverCatalog.check(config.sources, logger: logger)
+        let drivers = try DriverCatalog.drivers(for: config.sources, logger: logger)
         do {
             try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -101,10 +101,9 @@ final class Gateway {
         if let dashboard = try makeDashboard() { add(dashboard, name: "dashboard", essential: false) }
         add(runner, name: "pipeline", essential: true)
         add(MasterDataWatcher(database: database, pipeline: pipeline, revision: master.revision, logger: logger), name: "master-data", essential: false)
-        for sink in readSinks where !DriverCatalog.simulated.contains(sink.source.driver) {
-            guard let source = active.first(where: { $0.name == sink.source.name }) else { continue }
-            add(ReadSourceService(source: try DriverCatalog.readSource(for: source, logger: logger), sink: sink, logger: logger),
-                name: source.name, essential: false)
+        for sink in readSinks {
+            guard let driver = drivers[sink.source.name] else { continue }
+            add(ReadSourceService(source: driver, sink: sink, logger: logger), name: sink.source.name, essential: false)
         }
         if config.simulator.enabled {
             try addSimulator(master: master, readSinks: readSinks, transactionSinks: transactionSinks)

@@ -54,21 +54,16 @@ enum DriverCatalog {
     /// Every driver name this build accepts.
     static var available: [String] { (simulated.union(readers.keys)).sorted() }
 
-    /// Checks that every source names a driver this build has, and that its settings are valid.
-    static func check(_ sources: [SourceConfig], logger: Logger) throws {
+    /// Builds the driver of every hardware source, by source name; a source naming a driver this build
+    /// lacks, or with bad settings, fails here, before anything starts.
+    static func drivers(for sources: [SourceConfig], logger: Logger) throws -> [String: any ReadSource] {
+        var drivers: [String: any ReadSource] = [:]
         for source in sources where !simulated.contains(source.driver) {
-            guard readers[source.driver] != nil, source.kind == .reads else {
+            guard let make = readers[source.driver], source.kind == .reads else {
                 throw CLIError("\(source.path): no \(source.kind == .reads ? "reader" : "POS") driver '\(source.driver)' in this build (available: \(available.joined(separator: ", ")))")
             }
-            _ = try readSource(for: source, logger: logger)
+            drivers[source.name] = try make(source, logger)
         }
-    }
-
-    /// The driver for a hardware source.
-    static func readSource(for source: SourceConfig, logger: Logger) throws -> any ReadSource {
-        guard let make = readers[source.driver] else {
-            throw CLIError("\(source.path): no driver '\(source.driver)' in this build (available: \(available.joined(separator: ", ")))")
-        }
-        return try make(source, logger)
+        return drivers
     }
 }
