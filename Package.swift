@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // C shims: thin system-library targets.
@@ -94,6 +95,40 @@ let package = Package(
             name: "SerialM100",
             dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")],
             path: "Drivers/SerialM100",
+            swiftSettings: swiftSettings
+        ),
+        // POS feeds: the shared HTTP listener and idempotency ledger, then one target per format.
+        .target(
+            name: "POSIngest",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Drivers/POSIngest",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "POSLog",
+            dependencies: ["GatewayCore", "POSIngest", .product(name: "Logging", package: "swift-log")],
+            path: "Drivers/POSLog",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "POSWebhook",
+            dependencies: [
+                "GatewayCore", "POSIngest",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Drivers/POSWebhook",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ESCPOS",
+            dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")],
+            path: "Drivers/ESCPOS",
             swiftSettings: swiftSettings
         ),
         // Test support: an LLRP reader emulator speaking the reader side of the protocol on loopback.
@@ -161,7 +196,9 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayCore", "EPC", "Simulator", "LLRP", "USBHID", "SerialM100", "Matching", "Bus", "CRMStore", "Dashboard",
+                "GatewayCore", "EPC", "Simulator", "LLRP", "USBHID", "SerialM100", "POSIngest", "POSLog", "POSWebhook", "ESCPOS",
+                "Matching", "Bus", "CRMStore", "Segmentation", "Dashboard",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -208,6 +245,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "POSLogTests",
+            dependencies: [
+                "POSLog", "POSIngest", "GatewayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "POSWebhookTests", dependencies: ["POSWebhook", "POSIngest", "GatewayCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation"], swiftSettings: swiftSettings),
         .testTarget(name: "gatewayTests", dependencies: ["gateway", "GatewayCore"], swiftSettings: swiftSettings),
     ]

@@ -34,6 +34,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private let counters: [UInt16: any SourceCounters]
     private var directory: Directory
     private let pendingDirectory = Mutex<Directory?>(nil)
+    private let pendingAnnouncements = Mutex<[(EventPayload, Timestamp)]>([])
     private var presence: PresenceTracker<Subject>
     private var visits: [Int32: Visit] = [:]
     private var lastVipAlert: [String: Timestamp] = [:]
@@ -96,6 +97,13 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     /// Replaces the directory (customers, products). Safe from any thread; takes effect at the next tick.
     public func replace(directory: Directory) {
         pendingDirectory.withLock { $0 = directory }
+    }
+
+    /// Queues an event from outside the read path (a segmentation run's `customer.segment`, an erasure's
+    /// `customer.erased`) to be published in seq order with everything else. Safe from any thread; it is
+    /// emitted at the next tick.
+    public func announce(_ payload: EventPayload, at time: Timestamp = .now()) {
+        pendingAnnouncements.withLock { $0.append((payload, time)) }
     }
 
     // MARK: Reads
@@ -285,6 +293,12 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             return pending
         }) {
             swap(to: replacement)
+        }
+        for (payload, time) in pendingAnnouncements.withLock({ queued in
+            defer { queued.removeAll() }
+            return queued
+        }) {
+            emit(payload, at: time)
         }
         presence.expire(now: now) { exit($0) }
         if now >= nextStatusCheck {

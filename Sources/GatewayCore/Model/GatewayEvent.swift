@@ -308,11 +308,18 @@ public struct EnrichedTransaction: Sendable, Equatable, Codable {
     public var tax: Decimal
     /// The customer's token when a known loyalty id was presented.
     public var token: String?
+    /// When the sale began, when the POS reports it.
+    public var startedAt: Timestamp?
+    /// `true` when reconstructed from a printed receipt (the ESC/POS tap); absent otherwise.
+    public var lowConfidence: Bool?
+    /// Problems the parser found that did not stop the sale (`totals-mismatch`, …); absent when none.
+    public var flags: [String]?
 
     /// Creates an enriched transaction.
     public init(source: String, key: String, posStore: String, workstation: String, sequenceNumber: String, businessDay: String,
                 endedAt: Timestamp, operatorId: String?, currency: String, lines: [Line], tenders: [PosTransaction.Tender],
-                total: Decimal, tax: Decimal, token: String?) {
+                total: Decimal, tax: Decimal, token: String?, startedAt: Timestamp? = nil, lowConfidence: Bool? = nil,
+                flags: [String]? = nil) {
         self.source = source
         self.key = key
         self.posStore = posStore
@@ -327,6 +334,9 @@ public struct EnrichedTransaction: Sendable, Equatable, Codable {
         self.total = total
         self.tax = tax
         self.token = token
+        self.startedAt = startedAt
+        self.lowConfidence = lowConfidence
+        self.flags = flags
     }
 }
 
@@ -336,17 +346,27 @@ public struct BasketLink: Sendable, Equatable, Codable {
     public var transaction: String
     /// The checkout zone.
     public var zone: String
-    /// GTINs seen and matched to lines.
+    /// GTINs of the tagged items seen and matched to sale lines, one entry per item.
     public var matched: [String]
-    /// GTINs seen at the checkout but not on the receipt.
+    /// GTINs of tagged items seen at the checkout but not paid for, one entry per item: a shrink signal.
     public var unmatched: [String]
+    /// Pure-identity EPC URIs of the unmatched items, in the order of `unmatched`.
+    public var unmatchedEPCs: [String]?
+    /// Numbers of the sale lines no tagged item accounted for (untagged goods, or tags not read).
+    public var untaggedLines: [Int]?
+    /// The customer's token, when the sale carried a known loyalty id.
+    public var token: String?
 
     /// Creates a basket link.
-    public init(transaction: String, zone: String, matched: [String], unmatched: [String]) {
+    public init(transaction: String, zone: String, matched: [String], unmatched: [String], unmatchedEPCs: [String]? = nil,
+                untaggedLines: [Int]? = nil, token: String? = nil) {
         self.transaction = transaction
         self.zone = zone
         self.matched = matched
         self.unmatched = unmatched
+        self.unmatchedEPCs = unmatchedEPCs
+        self.untaggedLines = untaggedLines
+        self.token = token
     }
 }
 

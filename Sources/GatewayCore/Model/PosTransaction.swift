@@ -87,11 +87,25 @@ public struct PosTransaction: Sendable, Codable, Equatable {
     public var tax: Decimal
     /// The loyalty or customer id presented at the till, when any.
     public var loyaltyID: String?
+    /// When the transaction began, when the POS reports it; the basket link looks for items from then.
+    public var startedAt: Timestamp?
+    /// How far the figures can be trusted: `low` for transactions read off a receipt (the ESC/POS tap).
+    public var confidence: Confidence
+    /// Problems found while parsing that did not stop the transaction, e.g. `totals-mismatch`.
+    public var flags: [String]
+
+    /// How a transaction was obtained.
+    public enum Confidence: String, Sendable, Codable {
+        /// From the POS's own data (POSLog, webhooks).
+        case exact
+        /// Reconstructed from printed receipt text.
+        case low
+    }
 
     /// Creates a transaction.
     public init(storeID: String, workstationID: String, sequenceNumber: String, businessDay: String, endedAt: Timestamp,
                 operatorID: String? = nil, currency: String, lines: [Line], tenders: [Tender], total: Decimal, tax: Decimal = 0,
-                loyaltyID: String? = nil) {
+                loyaltyID: String? = nil, startedAt: Timestamp? = nil, confidence: Confidence = .exact, flags: [String] = []) {
         self.storeID = storeID
         self.workstationID = workstationID
         self.sequenceNumber = sequenceNumber
@@ -104,6 +118,9 @@ public struct PosTransaction: Sendable, Codable, Equatable {
         self.total = total
         self.tax = tax
         self.loyaltyID = loyaltyID
+        self.startedAt = startedAt
+        self.confidence = confidence
+        self.flags = flags
     }
 
     /// The idempotency key a POS guarantees unique: store, workstation, sequence number, business day.

@@ -102,8 +102,12 @@ final class Gateway {
         add(runner, name: "pipeline", essential: true)
         add(MasterDataWatcher(database: database, pipeline: pipeline, revision: master.revision, logger: logger), name: "master-data", essential: false)
         for sink in readSinks {
-            guard let driver = drivers[sink.source.name] else { continue }
+            guard let driver = drivers.readers[sink.source.name] else { continue }
             add(ReadSourceService(source: driver, sink: sink, logger: logger), name: sink.source.name, essential: false)
+        }
+        for sink in transactionSinks {
+            guard let driver = drivers.pointsOfSale[sink.source.name] else { continue }
+            add(TransactionSourceService(source: driver, sink: sink, logger: logger), name: sink.source.name, essential: false)
         }
         if config.simulator.enabled {
             try addSimulator(master: master, readSinks: readSinks, transactionSinks: transactionSinks)

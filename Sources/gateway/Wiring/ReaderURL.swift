@@ -1,6 +1,7 @@
 import GatewayCore
 import LLRP
 import Logging
+import POSIngest
 import SerialM100
 import USBHID
 
@@ -44,26 +45,58 @@ enum DriverCatalog {
     /// Drivers that only the simulator provides.
     static let simulated: Set<String> = ["simulator"]
 
-    /// Hardware drivers: each reads its own settings from the source's `options`.
+    /// Hardware readers: each reads its own settings from the source's `options`.
     static let readers: [String: @Sendable (SourceConfig, Logger) throws -> any ReadSource] = [
         "llrp": { LLRPReader(configuration: try LLRPReaderConfig(source: $0), logger: $1) },
         "usbhid": { USBHIDReader(configuration: try USBHIDReaderConfig(source: $0), logger: $1) },
         "m100": { M100Reader(configuration: try M100ReaderConfig(source: $0), logger: $1) },
     ]
 
-    /// Every driver name this build accepts.
-    static var available: [String] { (simulated.union(readers.keys)).sorted() }
+    /// POS feeds that run on their own (a printer tap, a drop folder): each reads its settings from `options`.
+    static let pointsOfSale: [String: @Sendable (SourceConfig, Logger) throws -> any TransactionSource] = [:]
 
-    /// Builds the driver of every hardware source, by source name; a source naming a driver this build
-    /// lacks, or with bad settings, fails here, before anything starts.
-    static func drivers(for sources: [SourceConfig], logger: Logger) throws -> [String: any ReadSource] {
-        var drivers: [String: any ReadSource] = [:]
+    /// POS formats served by the POS listener (see `Gateway+POS.swift`), by driver name.
+    static let listenerFormats: [String: @Sendable (SourceConfig) throws -> any POSDocumentFormat] = [:]
+
+    /// Every driver name this build accepts.
+    static var available: [String] {
+        simulated.union(readers.keys).union(pointsOfSale.keys).union(listenerFormats.keys).sorted()
+    }
+
+    /// The drivers a config's hardware sources need, built (and their settings checked) before anything starts.
+    struct Drivers {
+        /// Reader drivers by source name.
+        var readers: [String: any ReadSource] = [:]
+        /// Self-running POS drivers by source name.
+        var pointsOfSale: [String: any TransactionSource] = [:]
+        /// Listener formats by source name.
+        var listenerFormats: [String: any POSDocumentFormat] = [:]
+    }
+
+    /// Builds the driver of every hardware source; a source naming a driver this build lacks, or of the
+    /// wrong kind, or with bad settings, fails here, before anything starts.
+    static func drivers(for sources: [SourceConfig], logger: Logger) throws -> Drivers {
+        var drivers = Drivers()
         for source in sources where !simulated.contains(source.driver) {
-            guard let make = readers[source.driver], source.kind == .reads else {
-                throw CLIError("\(source.path): no \(source.kind == .reads ? "reader" : "POS") driver '\(source.driver)' in this build (available: \(available.joined(separator: ", ")))")
+            switch source.kind {
+            case .reads:
+                guard let make = readers[source.driver] else { throw unknown(source) }
+                drivers.readers[source.name] = try make(source, logger)
+            case .transactions:
+                if let make = pointsOfSale[source.driver] {
+                    drivers.pointsOfSale[source.name] = try make(source, logger)
+                } else if let make = listenerFormats[source.driver] {
+                    drivers.listenerFormats[source.name] = try make(source)
+                } else {
+                    throw unknown(source)
+                }
             }
-            drivers[source.name] = try make(source, logger)
         }
         return drivers
+    }
+
+    private static func unknown(_ source: SourceConfig) -> CLIError {
+        let names = source.kind == .reads ? simulated.union(readers.keys) : simulated.union(pointsOfSale.keys).union(listenerFormats.keys)
+        return CLIError("\(source.path): no \(source.kind == .reads ? "reader" : "POS") driver '\(source.driver)' in this build (available for kind \(source.kind.rawValue): \(names.sorted().joined(separator: ", ")))")
     }
 }

@@ -1,0 +1,95 @@
+import GatewayCore
+
+/// A document format the POS listener accepts at one path: POSLog XML, a Square or Shopify webhook.
+///
+/// A format only turns bytes into transactions. The listener does the rest the same way for every
+/// format: size limits, the bearer token, de-duplication, pushing into the source's ring and the
+/// HTTP answer.
+public protocol POSDocumentFormat: Sendable {
+    /// The driver name a source's `driver:` uses (`poslog`, `square`, `shopify`).
+    var driver: String { get }
+    /// The path the listener routes to this format by default (`/pos/poslog`); a source may set `path`.
+    var defaultPath: String { get }
+    /// Whether the listener checks the source's bearer token. Webhooks authenticate with their own
+    /// signature inside ``parse(_:)`` instead.
+    var usesBearerToken: Bool { get }
+    /// Parses one request. Throws ``POSIngestError`` when nothing of the document may be ingested:
+    /// malformed (400), a bad or missing signature (401).
+    func parse(_ request: POSRequest) throws(POSIngestError) -> POSDocument
+}
+
+/// One HTTP request as a format sees it.
+public struct POSRequest: Sendable {
+    /// Header fields; names in lower case.
+    public var headers: [String: String]
+    /// The body, exactly as received (signatures are computed over these bytes).
+    public var body: [UInt8]
+
+    /// Creates a request.
+    public init(headers: [String: String], body: [UInt8]) {
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// What a document contained.
+public struct POSDocument: Sendable {
+    /// The sales to ingest, in document order.
+    public var transactions: [PosTransaction]
+    /// Transactions the document holds that are not sales (POSLog `ControlTransaction`s, webhook
+    /// events about something else); counted, not published.
+    public var ignored: Int
+    /// Transactions of the document refused one by one, each with its reason; the rest are ingested.
+    public var rejected: [String]
+    /// The delivery's own id (Square `event_id`, Shopify `X-Shopify-Webhook-Id`), de-duplicated
+    /// beside the transaction keys; `nil` for formats without one.
+    public var deliveryID: String?
+
+    /// Creates a document.
+    public init(transactions: [PosTransaction], ignored: Int = 0, rejected: [String] = [], deliveryID: String? = nil) {
+        self.transactions = transactions
+        self.ignored = ignored
+        self.rejected = rejected
+        self.deliveryID = deliveryID
+    }
+}
+
+/// Why a POS document or request was refused.
+public struct POSIngestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure this is; stable across releases.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name.
+        public let name: String
+        /// The document is not well-formed or not the expected format (HTTP 400).
+        public static let malformed = Code(name: "malformed")
+        /// A signature or bearer token is missing or wrong (HTTP 401).
+        public static let unauthorized = Code(name: "unauthorized")
+        /// The body or document exceeds a limit (HTTP 413).
+        public static let tooLarge = Code(name: "too-large")
+        /// The code's name.
+        public var description: String { name }
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// A sentence naming what was wrong and where (line and column for XML).
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The HTTP status the listener answers with.
+    public var httpStatus: Int {
+        switch code {
+        case .unauthorized: 401
+        case .tooLarge: 413
+        default: 400
+        }
+    }
+
+    /// The message.
+    public var description: String { message }
+}
