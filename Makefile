@@ -9,7 +9,7 @@ APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config umockdev 
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CONFIG ?= Config/gateway.yaml
 
-.PHONY: setup deps venv build release demo test test-swift test-interop clean
+.PHONY: setup deps venv build release demo test test-swift test-interop bench fuzz fuzz-build clean
 
 ## setup: install the Debian packages and the Python venv the build and tests need
 setup: deps venv
@@ -51,6 +51,35 @@ test-swift:
 # The interop tests drive the debug binary the Swift tests already built: no second, release build.
 test-interop: build venv
 	GATEWAY_BIN=$(CURDIR)/.build/debug/gateway $(PY) -m pytest -q Tests/Interop
+
+## bench: the figures of docs/performance.md: `gateway bench --json` (release) and the package-benchmark suite in Benchmarks/.
+## Results land in .build/bench/. Run it on an otherwise quiet machine; only ratios within one run compare well.
+BENCH_OUT := .build/bench
+bench: deps
+	swift build -c release --product gateway
+	mkdir -p $(BENCH_OUT)
+	.build/release/gateway bench --json > $(BENCH_OUT)/gateway-bench.json
+	cat $(BENCH_OUT)/gateway-bench.json
+	cd Benchmarks && swift package benchmark --no-progress --format markdown --path stdout | tee ../$(BENCH_OUT)/benchmarks.md
+
+## fuzz: every libFuzzer target of Fuzz/ for FUZZ_SECONDS each (default 60), from its seed corpus in Fuzz/Corpus/<target>.
+## New inputs go to Fuzz/.build/corpus/<target> (not committed); a crash or hang is written to Fuzz/.build/artifacts/<target>/
+## and stops the run: fix the parser, copy the input to Fuzz/Regressions/<target>/ (FuzzRegressionTests replays it).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= llrp m100 hid epc-hex epc-uri bus-codec journal config poslog webhook escpos
+FUZZ_BUILD := Fuzz/.build
+fuzz-build: deps
+	swift build -c release --package-path Fuzz --scratch-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+
+fuzz: fuzz-build
+	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t Fuzz/Regressions/$$t; \
+	  echo "== fuzz-$$t for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/release/fuzz-$$t $(FUZZ_BUILD)/corpus/$$t Fuzz/Corpus/$$t Fuzz/Regressions/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ 2>&1 | grep -E '^(#[0-9]+ +DONE|stat::|==|INFO: Seed|.*(ERROR|crash|Timeout|deadly))' || exit 1; \
+	  test -z "$$(ls -A $(FUZZ_BUILD)/artifacts/$$t)" || { echo "fuzz-$$t found a failing input in $(FUZZ_BUILD)/artifacts/$$t"; exit 1; }; \
+	done
 
 clean:
 	rm -rf .build $(VENV) .gateway

@@ -17,6 +17,15 @@ let package = Package(
         .library(name: "Matching", targets: ["Matching"]),
         .library(name: "Bus", targets: ["Bus"]),
         .library(name: "CRMStore", targets: ["CRMStore"]),
+        // The parsers of outside bytes, as products so the fuzz package (Fuzz/) can link them.
+        .library(name: "LLRP", targets: ["LLRP"]),
+        .library(name: "SerialM100", targets: ["SerialM100"]),
+        .library(name: "USBHID", targets: ["USBHID"]),
+        .library(name: "POSIngest", targets: ["POSIngest"]),
+        .library(name: "POSLog", targets: ["POSLog"]),
+        .library(name: "POSWebhook", targets: ["POSWebhook"]),
+        .library(name: "ESCPOS", targets: ["ESCPOS"]),
+        .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -32,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C shims: thin system-library targets.
@@ -127,7 +137,7 @@ let package = Package(
         ),
         .target(
             name: "ESCPOS",
-            dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatewayCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Drivers/ESCPOS",
             swiftSettings: swiftSettings
         ),
@@ -159,8 +169,9 @@ let package = Package(
         .target(
             name: "CRMStore",
             dependencies: [
-                "GatewayCore", "Bus",
+                "GatewayCore", "Bus", "Segmentation",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/CRMStore",
@@ -192,6 +203,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // One entry point per parser of outside bytes: the fuzz targets (Fuzz/Package.swift) and FuzzRegressionTests call them.
+        .target(
+            name: "FuzzEntryPoints",
+            dependencies: [
+                "GatewayCore", "EPC", "Bus", "Matching", "LLRP", "SerialM100", "USBHID", "POSIngest", "POSLog", "POSWebhook", "ESCPOS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Fuzz/EntryPoints",
+            swiftSettings: swiftSettings
+        ),
+
         // The CLI and the wiring.
         .executableTarget(
             name: "gateway",
@@ -214,9 +239,10 @@ let package = Package(
         .testTarget(
             name: "CRMStoreTests",
             dependencies: [
-                "CRMStore", "GatewayCore",
+                "CRMStore", "GatewayCore", "Segmentation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -251,12 +277,21 @@ let package = Package(
                 "POSLog", "POSIngest", "GatewayCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "POSWebhookTests", dependencies: ["POSWebhook", "POSIngest", "GatewayCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "POSWebhookTests",
+            dependencies: ["POSWebhook", "POSIngest", "GatewayCore", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation"], swiftSettings: swiftSettings),
+        // Replays Fuzz/Corpus and Fuzz/Regressions through the fuzz entry points.
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"], swiftSettings: swiftSettings),
         .testTarget(name: "gatewayTests", dependencies: ["gateway", "GatewayCore"], swiftSettings: swiftSettings),
     ]
 )

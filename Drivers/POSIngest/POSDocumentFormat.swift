@@ -16,6 +16,19 @@ public protocol POSDocumentFormat: Sendable {
     /// Parses one request. Throws ``POSIngestError`` when nothing of the document may be ingested:
     /// malformed (400), a bad or missing signature (401).
     func parse(_ request: POSRequest) throws(POSIngestError) -> POSDocument
+    /// The file extension (without the dot) a drop folder of this format picks up; `nil` when the
+    /// format has no files (webhooks), which makes a `dropFolder` option a config error.
+    var dropFileExtension: String? { get }
+    /// The source option keys the format itself reads, beside the listener's (`path`, `token`,
+    /// `dropFolder`, `http`); any other key is then a config error. `nil` skips that check.
+    var optionKeys: Set<String>? { get }
+}
+
+extension POSDocumentFormat {
+    /// No drop folder by default.
+    public var dropFileExtension: String? { nil }
+    /// Options are not checked by default.
+    public var optionKeys: Set<String>? { nil }
 }
 
 /// One HTTP request as a format sees it.
@@ -66,6 +79,10 @@ public struct POSIngestError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unauthorized = Code(name: "unauthorized")
         /// The body or document exceeds a limit (HTTP 413).
         public static let tooLarge = Code(name: "too-large")
+        /// The ledger could not be written; nothing of the document was taken, the sender should retry (HTTP 503).
+        public static let storage = Code(name: "storage")
+        /// The listener cannot bind or serve its address.
+        public static let listen = Code(name: "listen")
         /// The code's name.
         public var description: String { name }
     }
@@ -86,6 +103,7 @@ public struct POSIngestError: Error, Sendable, Equatable, CustomStringConvertibl
         switch code {
         case .unauthorized: 401
         case .tooLarge: 413
+        case .storage: 503
         default: 400
         }
     }

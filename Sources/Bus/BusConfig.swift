@@ -9,6 +9,9 @@ import GatewayCore
 ///   sendHighWaterMark: 100000
 ///   receiveHighWaterMark: 100000
 ///   allowNonLoopback: false
+///   curve:                      # optional: encrypt the bus and admit only listed subscribers (see BusCurveServer)
+///     serverSecretKey: keys/server.key
+///     allowedClients: [keys/client.pub]
 ///   journal:
 ///     enabled: true
 ///     groupCommit: 5ms
@@ -77,9 +80,14 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
     public var receiveHighWaterMark: Int = 100_000
     /// Allows `publish` and `replay` to bind a TCP address other than loopback.
     ///
-    /// Off by default: the bus speaks plain, unauthenticated TCP, so anyone who can reach the
-    /// port reads every event. Turn it on only behind a firewall or a tunnel.
+    /// Off by default. Without ``curve`` the bus speaks plain, unauthenticated TCP, so anyone who
+    /// can reach the port reads every event: turn it on only behind a firewall or a tunnel. With
+    /// ``curve`` the bus is encrypted and admits only allowed subscribers, but binding beyond
+    /// loopback still takes this flag: exposing the gateway on the store network stays a decision
+    /// written into the config, not a side effect of adding keys.
     public var allowNonLoopback: Bool = false
+    /// CURVE encryption and the subscriber allow-list: `bus.curve:`; `nil` is plain TCP.
+    public var curve: BusCurveServer?
     /// The journal.
     public var journal = JournalSettings()
 
@@ -93,6 +101,10 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
         sendHighWaterMark = try config.value("sendHighWaterMark", default: sendHighWaterMark)
         receiveHighWaterMark = try config.value("receiveHighWaterMark", default: receiveHighWaterMark)
         allowNonLoopback = try config.value("allowNonLoopback", default: allowNonLoopback)
+        if let section = try config.section("curve") {
+            curve = try BusCurveServer(config: section)
+            try section.finish()
+        }
         journal = try config.decode("journal")
         if let found = endpointProblem(allowFlagPath: config.path(of: "allowNonLoopback")) {
             throw ConfigError(.invalidValue, at: config.path(of: found.key), found.problem)
@@ -119,10 +131,10 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
 
     /// The first unusable bind endpoint as its key and a sentence, or `nil` when both are fine.
     private func endpointProblem(allowFlagPath: String) -> (key: String, problem: String)? {
-        if let problem = Self.problem(bindEndpoint: publish, allowNonLoopback: allowNonLoopback, allowFlagPath: allowFlagPath) {
+        if let problem = Self.problem(bindEndpoint: publish, allowNonLoopback: allowNonLoopback, allowFlagPath: allowFlagPath, curve: curve != nil) {
             return ("publish", problem)
         }
-        if let problem = Self.problem(bindEndpoint: replay, allowNonLoopback: allowNonLoopback, allowFlagPath: allowFlagPath) {
+        if let problem = Self.problem(bindEndpoint: replay, allowNonLoopback: allowNonLoopback, allowFlagPath: allowFlagPath, curve: curve != nil) {
             return ("replay", problem)
         }
         // Both sockets cannot bind one address; saying so here beats a bind error at start.
@@ -137,9 +149,15 @@ public struct BusConfig: ConfigSection, Sendable, Equatable {
     /// - Parameters:
     ///   - allowNonLoopback: whether a TCP host other than loopback is acceptable.
     ///   - allowFlagPath: the key path to name when suggesting the override.
-    public static func problem(bindEndpoint endpoint: String, allowNonLoopback: Bool, allowFlagPath: String = "bus.allowNonLoopback") -> String? {
+    ///   - curve: whether the socket is a CURVE server; the flag is needed all the same, the message differs.
+    public static func problem(bindEndpoint endpoint: String, allowNonLoopback: Bool, allowFlagPath: String = "bus.allowNonLoopback",
+                               curve: Bool = false) -> String? {
         if let problem = problem(endpoint: endpoint) { return problem }
         guard let (host, _) = tcpHostAndPort(endpoint) else { return nil }
+        if !allowNonLoopback && !isLoopback(host: host) && curve {
+            return "'\(endpoint)' binds '\(host)', which is not loopback; the bus is encrypted with CURVE, but exposing it beyond "
+                + "this machine must be explicit (set \(allowFlagPath): true)"
+        }
         if !allowNonLoopback && !isLoopback(host: host) {
             return "'\(endpoint)' binds '\(host)', which is not loopback; the bus is plain, unauthenticated TCP, so only "
                 + "127.x.x.x, localhost and [::1] are allowed (set \(allowFlagPath): true to accept the risk)"

@@ -5,7 +5,10 @@ import GatewayCore
 /// ```yaml
 /// crm:
 ///   db: .gateway/crm.sqlite
+///   url: postgres://crm:${CRM_DB_PASSWORD}@db.example:5432/crm   # optional; wins over db
 ///   embedded: true
+///   retention:
+///     presence: 7d
 ///   seed:
 ///     customers: customers.csv
 ///     products: products.csv
@@ -65,8 +68,34 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         }
     }
 
-    /// The SQLite database file, relative to the working directory.
+    /// How long raw data is kept: `crm.retention`. Visits and sales are always kept.
+    public struct Retention: ConfigSection, Sendable, Equatable {
+        /// How long raw presence rows are kept; `nil` (`0s` in the config) keeps them for ever.
+        public var presence: Duration? = .seconds(7 * 86_400)
+
+        /// The defaults: presence for 7 days.
+        public init() {}
+
+        /// Reads `crm.retention`.
+        public init(config: ConfigMap) throws {
+            let value: Duration = try config.value("presence", default: .seconds(7 * 86_400))
+            guard value == .zero || value >= .seconds(60) else {
+                throw ConfigError(.invalidValue, at: config.path(of: "presence"),
+                                  "\(value.milliseconds)ms is too short (at least 1m, or 0s to keep presence for ever)")
+            }
+            presence = value == .zero ? nil : value
+        }
+    }
+
+    /// The SQLite database file, relative to the working directory: master data, and the events
+    /// when no `url` says otherwise.
     public var db: String = ".gateway/crm.sqlite"
+    /// `crm.url` as written, when given: `sqlite:PATH`, a plain path, or `postgres://…`.
+    public var url: String?
+    /// Where events are written: `url` when given, else the SQLite file `db`.
+    public var location: StoreLocation = .sqlite(path: ".gateway/crm.sqlite")
+    /// Retention of raw data.
+    public var retention = Retention()
     /// Whether the store runs inside `gateway run`; `false` when a separate `gateway store` process subscribes instead.
     public var embedded: Bool = true
     /// Seed files for a fresh store.
@@ -82,6 +111,29 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         db = try config.value("db", default: db)
         guard !db.isEmpty else { throw ConfigError(.invalidValue, at: config.path(of: "db"), "must not be empty") }
         embedded = try config.value("embedded", default: embedded)
+        location = .sqlite(path: db)
+        url = try config.optional("url")
+        if let url {
+            let key = config.path(of: "url")
+            do {
+                location = try StoreLocation.parse(url, origin: key)
+            } catch {
+                throw ConfigError(.invalidValue, at: key, String(error.message.dropFirst(key.count + 1)))
+            }
+            switch location {
+            case .sqlite(let path):
+                // A SQLite url names the one file: master data and events stay together.
+                db = path
+            case .postgres:
+                if embedded {
+                    throw ConfigError(.invalidValue, at: key, """
+                        the store embedded in `gateway run` writes SQLite; a PostgreSQL store runs as `gateway store --db \(location)` \
+                        (set crm.embedded: false)
+                        """)
+                }
+            }
+        }
+        retention = try config.decode("retention")
         seed = try config.decode("seed")
         batch = try config.decode("batch")
     }

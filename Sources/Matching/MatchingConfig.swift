@@ -10,6 +10,24 @@ public struct MatchingConfig: ConfigSection, Sendable {
     public var vipSuppression: Duration = .seconds(30 * 60)
     /// How often the pipeline checks for reader drops and reports them.
     public var statusInterval: Duration = .seconds(1)
+    /// How long before a sale's end items at its checkout count, when the POS does not say when the sale began.
+    public var basketLookback: Duration = .seconds(5 * 60)
+    /// Slack around the sale's window for clocks that disagree (reader against till).
+    public var basketSlack: Duration = .seconds(30)
+    /// What happens when an item linked to a sale is seen again.
+    public var soldItems: SoldItems = .report
+    /// How long an item stays marked sold.
+    public var soldRetention: Duration = .seconds(30 * 24 * 3600)
+
+    /// Later sightings of sold items.
+    public enum SoldItems: String, Sendable, CaseIterable, ConfigChoice {
+        /// For errors.
+        public static let choiceDescription = "a sold-items policy"
+        /// Published as anonymous `item` presence with `sold: true`: never linked to the buyer or another basket.
+        case report
+        /// Not published at all; counted.
+        case drop
+    }
 
     /// The defaults.
     public init() {}
@@ -20,6 +38,10 @@ public struct MatchingConfig: ConfigSection, Sendable {
         vipTier = try config.value("vipTier", default: vipTier)
         vipSuppression = try config.value("vipSuppression", default: vipSuppression)
         statusInterval = try config.value("statusInterval", default: statusInterval)
+        basketLookback = try config.value("basketLookback", default: basketLookback)
+        basketSlack = try config.value("basketSlack", default: basketSlack)
+        soldItems = try config.value("soldItems", default: soldItems)
+        soldRetention = try config.value("soldRetention", default: soldRetention)
         guard absence >= .milliseconds(100) else {
             throw ConfigError(.invalidValue, at: config.path(of: "absence"), "\(absence) is too short (at least 100ms)")
         }

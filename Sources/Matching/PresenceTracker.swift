@@ -102,6 +102,12 @@ public struct PresenceTracker<Subject> {
 }
 
 extension PresenceTracker {
+    /// Rewrites the subject of one present key; nothing when the key is not present.
+    public mutating func updateSubject(_ key: Key, _ transform: (Subject) -> Subject) {
+        guard let index = present.index(forKey: key) else { return }
+        present.values[index].subject = transform(present.values[index].subject)
+    }
+
     /// Forgets a key without an exit (a tag that turned out to be foreign).
     public mutating func forget(_ key: Key) { present.removeValue(forKey: key) }
 }

@@ -14,6 +14,17 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         case visitor
         case item(Int32, gtin: UInt64)
         case tag(gtin: UInt64?)
+        /// An item already linked to a sale.
+        case sold(gtin: UInt64?)
+
+        /// The GTIN of a catalogue or own-prefix item.
+        var gtin: UInt64? {
+            switch self {
+            case .item(_, let gtin): gtin
+            case .tag(let gtin), .sold(let gtin): gtin
+            case .customer, .visitor: nil
+            }
+        }
     }
 
     struct Visit {
@@ -27,6 +38,9 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private let logger: Logger
     private let zoneNames: [String]
     private let entranceZones: Set<UInt16>
+    private let checkoutZones: Set<UInt16>
+    private let checkoutOfWorkstation: [String: UInt16]
+    private let soleCheckout: UInt16?
     private let sourceNames: [UInt16: String]
     private let zoneOfAntenna: [UInt32: UInt16]
     private let defaultZoneOfSource: [UInt16: UInt16]
@@ -37,6 +51,8 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private let pendingAnnouncements = Mutex<[(EventPayload, Timestamp)]>([])
     private var presence: PresenceTracker<Subject>
     private var visits: [Int32: Visit] = [:]
+    private var baskets: CheckoutBaskets
+    private var sold: SoldItems
     private var lastVipAlert: [String: Timestamp] = [:]
     private var visitCounter: UInt64 = 0
     private var reportedDrops: [UInt16: UInt64] = [:]
@@ -52,6 +68,9 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         var unplaced: UInt64 = 0
         var events: UInt64 = 0
         var transactions: UInt64 = 0
+        var basketLinks: UInt64 = 0
+        var unlinkedSales: UInt64 = 0
+        var soldSightings: UInt64 = 0
     }
 
     /// Creates the store's pipeline.
@@ -72,6 +91,11 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         var zoneIndex: [String: UInt16] = [:]
         for (index, zone) in layout.zones.enumerated() { zoneIndex[zone.name] = UInt16(index) }
         entranceZones = Set(layout.zones.enumerated().filter { $0.element.role == .entrance }.map { UInt16($0.offset) })
+        checkoutZones = Set(layout.zones.enumerated().filter { $0.element.role == .checkout }.map { UInt16($0.offset) })
+        var tills: [String: UInt16] = [:]
+        for zone in layout.zones { for workstation in zone.workstations { tills[workstation] = zoneIndex[zone.name] } }
+        checkoutOfWorkstation = tills
+        soleCheckout = checkoutZones.count == 1 ? checkoutZones.first : nil
         var names: [UInt16: String] = [:]
         var antennaZones: [UInt32: UInt16] = [:]
         var defaults: [UInt16: UInt16] = [:]
@@ -92,6 +116,8 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             edgeFilter = .rejectAll
         }
         presence = PresenceTracker(absence: configuration.absence)
+        baskets = CheckoutBaskets(keep: configuration.basketLookback + configuration.basketSlack * 2)
+        sold = SoldItems(retention: configuration.soldRetention)
     }
 
     /// Replaces the directory (customers, products). Safe from any thread; takes effect at the next tick.
@@ -145,6 +171,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         // An unregistered card is a person all the same: counted, never identified.
         if read.kind == .card { return .visitor }
         guard edgeFilter.accepts(read.tag) else { return nil }
+        if sold.contains(read.tag) { return .sold(gtin: Self.gtin(of: read.tag)) }
         guard let gtin = Self.gtin(of: read.tag) else { return .tag(gtin: nil) }
         if let product = directory.product(gtin: gtin) { return .item(product, gtin: gtin) }
         return .tag(gtin: gtin)
@@ -168,6 +195,15 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     }
 
     private func enter(key: PresenceTracker<Subject>.Key, subject: Subject, read: TagRead) {
+        if case .sold = subject, configuration.soldItems == .drop {
+            local.soldSightings &+= 1
+            return
+        }
+        if case .item(_, let gtin) = subject, checkoutZones.contains(key.zone) {
+            baskets.entered(key.tag, gtin: gtin, zone: key.zone, at: read.timestamp)
+        } else if case .tag(let gtin?) = subject, checkoutZones.contains(key.zone) {
+            baskets.entered(key.tag, gtin: gtin, zone: key.zone, at: read.timestamp)
+        }
         var event = presenceEvent(key: key, subject: subject, source: read.source, antenna: read.antenna)
         event.rssi = read.rssi == .min ? nil : Double(read.rssi) / 100
         guard case .customer(let index) = subject else {
@@ -206,6 +242,14 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     }
 
     private func exit(_ gone: PresenceTracker<Subject>.Exit) {
+        switch gone.entry.subject {
+        case .sold where configuration.soldItems == .drop:
+            return
+        case .item, .tag:
+            if checkoutZones.contains(gone.key.zone) { baskets.left(gone.key.tag, zone: gone.key.zone, lastSeen: gone.entry.lastSeen) }
+        default:
+            break
+        }
         var event = presenceEvent(key: gone.key, subject: gone.entry.subject, source: gone.entry.source, antenna: gone.entry.antenna)
         event.dwellMs = gone.entry.lastSeen.milliseconds(since: gone.entry.firstSeen)
         if case .customer(let index) = gone.entry.subject, var visit = visits[index] {
@@ -237,6 +281,14 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         case .tag(let gtin):
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
+        case .sold(let gtin):
+            // Anonymous like every item: nothing on it points to the sale or the buyer.
+            let product = gtin.flatMap(directory.product(gtin:))
+            event.subject = product == nil ? .tag : .item
+            event.epc = Self.epcURI(key.tag)
+            event.gtin = gtin.map(Self.gtinText)
+            event.product = product.map { directory.products[Int($0)].name }
+            event.sold = true
         }
         return event
     }
@@ -271,8 +323,37 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             source: sourceNames[source] ?? "?", key: transaction.key, posStore: transaction.storeID,
             workstation: transaction.workstationID, sequenceNumber: transaction.sequenceNumber, businessDay: transaction.businessDay,
             endedAt: transaction.endedAt, operatorId: transaction.operatorID, currency: transaction.currency, lines: lines,
-            tenders: transaction.tenders, total: transaction.total, tax: transaction.tax, token: token)
+            tenders: transaction.tenders, total: transaction.total, tax: transaction.tax, token: token,
+            startedAt: transaction.startedAt, lowConfidence: transaction.confidence == .low ? true : nil,
+            flags: transaction.flags.isEmpty ? nil : transaction.flags)
         emit(.posTransaction(enriched), at: transaction.endedAt)
+        linkBasket(of: transaction)
+    }
+
+    /// Links the tagged items seen at the sale's checkout to its lines and marks the matched ones sold.
+    private func linkBasket(of transaction: PosTransaction) {
+        guard let zone = checkoutOfWorkstation[transaction.workstationID] ?? soleCheckout else {
+            local.unlinkedSales &+= 1
+            return
+        }
+        let slack = configuration.basketSlack.milliseconds
+        let start = transaction.startedAt ?? transaction.endedAt.adding(milliseconds: -configuration.basketLookback.milliseconds)
+        let link = baskets.link(lines: transaction.lines, zone: zone, from: start.adding(milliseconds: -slack),
+                                to: transaction.endedAt.adding(milliseconds: slack))
+        for (tag, _) in link.matched {
+            sold.insert(tag, at: transaction.endedAt)
+            // Still in a zone: from now on it is a sold item there too.
+            for zone in 0..<UInt16(zoneNames.count) {
+                presence.updateSubject(.init(tag: tag, zone: zone)) { .sold(gtin: $0.gtin) }
+            }
+        }
+        local.basketLinks &+= 1
+        emit(.basketLink(BasketLink(transaction: transaction.key, zone: zoneNames[Int(zone)],
+                                    matched: link.matched.map { Self.gtinText($0.gtin) },
+                                    unmatched: link.unmatched.map { Self.gtinText($0.gtin) },
+                                    unmatchedEPCs: link.unmatched.map { Self.epcURI($0.tag) },
+                                    untaggedLines: link.untaggedLines)),
+             at: transaction.endedAt)
     }
 
     /// Publishes a driver's status change with the source's counters.
@@ -303,6 +384,8 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         presence.expire(now: now) { exit($0) }
         if now >= nextStatusCheck {
             nextStatusCheck = now.adding(milliseconds: configuration.statusInterval.milliseconds)
+            baskets.prune(now: now)
+            sold.prune(now: now)
             for (source, counter) in counters {
                 let dropped = counter.dropped
                 if dropped > reportedDrops[source, default: 0] {
@@ -337,7 +420,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
                 return replacement.product(gtin: gtin).map { .item($0, gtin: gtin) } ?? .tag(gtin: gtin)
             case .tag(let gtin):
                 return gtin.flatMap { g in replacement.product(gtin: g).map { .item($0, gtin: g) } } ?? subject
-            case .visitor:
+            case .visitor, .sold:
                 return subject
             }
         }
@@ -367,6 +450,9 @@ public final class PipelineStatistics: Sendable {
     private let unplaced = Atomic<UInt64>(0)
     private let events = Atomic<UInt64>(0)
     private let transactions = Atomic<UInt64>(0)
+    private let basketLinks = Atomic<UInt64>(0)
+    private let unlinkedSales = Atomic<UInt64>(0)
+    private let soldSightings = Atomic<UInt64>(0)
     private let present = Atomic<Int>(0)
     private let visits = Atomic<Int>(0)
 
@@ -382,6 +468,12 @@ public final class PipelineStatistics: Sendable {
         public var events: UInt64
         /// POS transactions processed.
         public var transactions: UInt64
+        /// Sales linked to the items at their checkout.
+        public var basketLinks: UInt64
+        /// Sales whose till maps to no checkout zone.
+        public var unlinkedSales: UInt64
+        /// Sightings of sold items withheld (`matching.soldItems: drop`).
+        public var soldSightings: UInt64
         /// (tag, zone) pairs present now.
         public var present: Int
         /// Customer visits open now.
@@ -396,6 +488,9 @@ public final class PipelineStatistics: Sendable {
         unplaced.store(counts.unplaced, ordering: .relaxed)
         events.store(counts.events, ordering: .relaxed)
         transactions.store(counts.transactions, ordering: .relaxed)
+        basketLinks.store(counts.basketLinks, ordering: .relaxed)
+        unlinkedSales.store(counts.unlinkedSales, ordering: .relaxed)
+        soldSightings.store(counts.soldSightings, ordering: .relaxed)
         self.present.store(present, ordering: .relaxed)
         self.visits.store(visits, ordering: .relaxed)
     }
@@ -404,6 +499,8 @@ public final class PipelineStatistics: Sendable {
     public var snapshot: Snapshot {
         Snapshot(reads: reads.load(ordering: .relaxed), foreign: foreign.load(ordering: .relaxed), unplaced: unplaced.load(ordering: .relaxed),
                  events: events.load(ordering: .relaxed), transactions: transactions.load(ordering: .relaxed),
+                 basketLinks: basketLinks.load(ordering: .relaxed), unlinkedSales: unlinkedSales.load(ordering: .relaxed),
+                 soldSightings: soldSightings.load(ordering: .relaxed),
                  present: present.load(ordering: .relaxed), visits: visits.load(ordering: .relaxed))
     }
 }

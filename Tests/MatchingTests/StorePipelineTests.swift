@@ -27,16 +27,22 @@ struct Fixture {
     let pipeline: StorePipeline
     let start = Timestamp(microseconds: 1_800_000_000_000_000)
 
-    init(absence: Duration = .seconds(3)) {
-        var matching = MatchingConfig()
-        matching.absence = absence
+    static var defaultLayout: StoreLayoutConfig {
         var layout = StoreLayoutConfig()
         layout.companyPrefixes = ["0614141"]
-        let sources = [
-            SourceDescriptor(index: 0, name: "door", driver: "test", defaultZone: "entrance"),
-            SourceDescriptor(index: 1, name: "floor", driver: "test", antennaZones: [1: "floor", 2: "checkout"]),
-            SourceDescriptor(index: 2, name: "till", driver: "test"),
-        ]
+        return layout
+    }
+
+    static let defaultSources = [
+        SourceDescriptor(index: 0, name: "door", driver: "test", defaultZone: "entrance"),
+        SourceDescriptor(index: 1, name: "floor", driver: "test", antennaZones: [1: "floor", 2: "checkout"]),
+        SourceDescriptor(index: 2, name: "till", driver: "test"),
+    ]
+
+    init(absence: Duration = .seconds(3), matching: MatchingConfig = MatchingConfig(), layout: StoreLayoutConfig = Fixture.defaultLayout,
+         sources: [SourceDescriptor] = Fixture.defaultSources) {
+        var matching = matching
+        matching.absence = absence
         let directory = Directory(customers: [
             .init(id: "C1", token: "tok-vip", firstName: "Ada", tier: "vip", recognitionConsent: true, credentials: [Self.vipTag.hex]),
             .init(id: "C2", token: "tok-reg", firstName: "Bo", tier: "regular", recognitionConsent: true, credentials: [Self.regularTag.hex, "0004242"]),

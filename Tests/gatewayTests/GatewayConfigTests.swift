@@ -25,7 +25,7 @@ struct GatewayConfigTests {
     func shippedConfig() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Config/gateway.yaml").standardized.path
         let config = try GatewayConfig.load(file: path)
-        #expect(config.sources.map(\.name) == ["door-reader", "floor-reader", "checkout-reader", "till-1"])
+        #expect(config.sources.map(\.name) == ["door-reader", "floor-reader", "checkout-reader", "till-1", "poslog"])
         #expect(config.sources.last?.kind == .transactions)
         #expect(config.sources.last?.ring.overflow == .block)
         #expect(config.bus.publish == "tcp://127.0.0.1:5556")
@@ -53,6 +53,10 @@ struct GatewayConfigTests {
         ("sources:\n  - { name: a, driver: simulator, antennas: { x: floor } }\n", "sources[0].antennas.x"),
         ("store:\n  companyPrefixes: [\"06141\"]\n", "store.companyPrefixes[0]: '06141' is not a GS1 company prefix"),
         ("store:\n  zones:\n    - { name: door, role: lobby }\n", "store.zones[0].role: 'lobby' is not a zone role"),
+        ("store:\n  zones:\n    - { name: door, role: entrance, workstations: [\"1\"] }\n", "store.zones[0].workstations: only a checkout zone has workstations"),
+        ("store:\n  zones:\n    - { name: a, role: checkout, workstations: [\"1\"] }\n    - { name: b, role: checkout, workstations: [\"1\"] }\n",
+         "store.zones[1].workstations: workstation '1' is already the till of zone 'a'"),
+        ("matching:\n  soldItems: keep\n", "matching.soldItems: 'keep' is not a sold-items policy (report, drop)"),
         ("simulator:\n  mode: scripted\n", "simulator.script: scripted mode needs at least one visit"),
         ("simulator:\n  speed: -1\n", "simulator.speed"),
         ("log:\n  level: loud\n", "log.level: 'loud' is not a log level"),

@@ -57,6 +57,8 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
     public let journal: Journal?
 
     private let socket: ZMQSocket
+    /// The ZAP domain of the socket's allow-list when it is a CURVE server.
+    private let curveDomain: String?
     private let codec = EventCodec()
     private let logger: Logger
     private var nextSeq: UInt64
@@ -85,7 +87,10 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
     public init(configuration: BusConfig, gateway: String, store: String, journalDirectory: String?, logger: Logger) throws(BusError) {
         try configuration.validate()
         let socket = try ZMQSocket(.pub)
+        var curveDomain: String?
         do {
+            // Before the bind: the first connection must already meet CURVE.
+            if let curve = configuration.curve { curveDomain = try socket.makeCurveServer(curve, role: "bus", logger: logger) }
             try socket.setOption(ZMQOption.sendHighWaterMark, Int32(clamping: configuration.sendHighWaterMark))
             try socket.setOption(ZMQOption.xpubNoDrop, 1)
             try socket.setOption(ZMQOption.linger, Int32(clamping: Self.closeLinger.components.seconds * 1_000))
@@ -93,6 +98,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
             try socket.bind(configuration.publish)
         } catch {
             socket.close()
+            if let curveDomain { ZAPAuthenticator.shared.unregister(domain: curveDomain) }
             throw error
         }
         var journal: Journal?
@@ -101,10 +107,12 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
                 journal = try Journal.open(directory: journalDirectory, settings: configuration.journal, logger: logger)
             } catch {
                 socket.close()
+                if let curveDomain { ZAPAuthenticator.shared.unregister(domain: curveDomain) }
                 throw error
             }
         }
         self.socket = socket
+        self.curveDomain = curveDomain
         self.journal = journal
         self.endpoint = socket.lastEndpoint ?? configuration.publish
         self.gateway = gateway
@@ -120,6 +128,20 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         if journal == nil {
             logger.info("bus journal is off: seqs restart at 1 on every start and nothing can be replayed")
         }
+        if let curve = configuration.curve {
+            logger.info("bus encrypted with CURVE", metadata: [
+                "bus.serverKey": "\(curve.keys.publicKey)", "bus.allowedClients": "\(curve.allowedClients.count)",
+            ])
+        } else if let (host, _) = BusConfig.tcpHostAndPort(configuration.publish), !BusConfig.isLoopback(host: host) {
+            logger.warning("bus is plain, unauthenticated TCP beyond loopback: anyone who reaches the port reads every event", metadata: [
+                "bus.endpoint": "\(endpoint)",
+            ])
+        }
+    }
+
+    /// The subscribers CURVE let in and turned away; zeros without CURVE.
+    public var curveAccess: CurveAccessStatistics {
+        curveDomain.map { ZAPAuthenticator.shared.statistics(domain: $0) } ?? CurveAccessStatistics()
     }
 
     deinit {
@@ -172,6 +194,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
             journal.close()
         }
         socket.close(linger: Self.closeLinger)
+        if let curveDomain { ZAPAuthenticator.shared.unregister(domain: curveDomain) }
         let statistics = statistics
         logger.info("bus publisher closed", metadata: [
             "bus.lastSeq": "\(statistics.lastSeq)", "bus.published": "\(statistics.published)", "bus.refused": "\(statistics.refused)",

@@ -57,6 +57,8 @@ public final class ReplayServer: @unchecked Sendable {
 
     private let journal: Journal
     private let socket: ZMQSocket
+    /// The ZAP domain of the socket's allow-list when it is a CURVE server.
+    private let curveDomain: String?
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let lifecycle = Mutex<(started: Bool, stopped: Bool)>((false, false))
@@ -75,14 +77,19 @@ public final class ReplayServer: @unchecked Sendable {
     ///   - journal: the publisher's journal (``EventPublisher/journal``).
     ///   - gateway: the gateway id the journal's events carry; requests for another are refused.
     ///   - allowNonLoopback: whether a TCP address other than loopback may be bound (see ``BusConfig/allowNonLoopback``).
+    ///   - curve: CURVE keys and allow-list (see ``BusConfig/curve``); `nil` serves plain TCP.
     ///   - logger: where the server reports.
     /// - Throws: ``BusError`` with code `.config` for an unusable endpoint, `.bind` when it cannot be bound.
-    public init(endpoint: String, journal: Journal, gateway: String, allowNonLoopback: Bool = false, logger: Logger) throws(BusError) {
-        if let problem = BusConfig.problem(bindEndpoint: endpoint, allowNonLoopback: allowNonLoopback) {
+    public init(endpoint: String, journal: Journal, gateway: String, allowNonLoopback: Bool = false, curve: BusCurveServer? = nil,
+                logger: Logger) throws(BusError) {
+        if let problem = BusConfig.problem(bindEndpoint: endpoint, allowNonLoopback: allowNonLoopback, curve: curve != nil) {
             throw BusError(.config, "bus.replay: \(problem)")
         }
         let socket = try ZMQSocket(.router)
+        var curveDomain: String?
         do {
+            // The journal is as readable as the live bus, so replay admits the same subscribers.
+            if let curve { curveDomain = try socket.makeCurveServer(curve, role: "replay", logger: logger) }
             // A peer that went away makes sends fail rather than vanish, so its replay stops at once.
             try socket.setOption(ZMQ_ROUTER_MANDATORY, 1)
             try socket.setOption(ZMQOption.sendHighWaterMark, Self.sendHighWaterMark)
@@ -91,9 +98,11 @@ public final class ReplayServer: @unchecked Sendable {
             try socket.bind(endpoint)
         } catch {
             socket.close()
+            if let curveDomain { ZAPAuthenticator.shared.unregister(domain: curveDomain) }
             throw error
         }
         self.socket = socket
+        self.curveDomain = curveDomain
         self.endpoint = socket.lastEndpoint ?? endpoint
         self.journal = journal
         self.gateway = gateway
@@ -103,7 +112,12 @@ public final class ReplayServer: @unchecked Sendable {
     /// Binds `configuration.replay`, honouring `configuration.allowNonLoopback`.
     public convenience init(configuration: BusConfig, journal: Journal, gateway: String, logger: Logger) throws(BusError) {
         try self.init(endpoint: configuration.replay, journal: journal, gateway: gateway, allowNonLoopback: configuration.allowNonLoopback,
-                      logger: logger)
+                      curve: configuration.curve, logger: logger)
+    }
+
+    /// The subscribers CURVE let in and turned away; zeros without CURVE.
+    public var curveAccess: CurveAccessStatistics {
+        curveDomain.map { ZAPAuthenticator.shared.statistics(domain: $0) } ?? CurveAccessStatistics()
     }
 
     /// What the server has done so far; safe to read from any thread.
@@ -147,6 +161,7 @@ public final class ReplayServer: @unchecked Sendable {
         // The thread notices within one poll interval.
         if started { exited.wait() }
         socket.close()
+        if let curveDomain { ZAPAuthenticator.shared.unregister(domain: curveDomain) }
         let statistics = statistics
         logger.info("bus replay stopped", metadata: [
             "bus.replay": "\(endpoint)", "bus.replayRequests": "\(statistics.requests)", "bus.replayEvents": "\(statistics.eventsSent)",

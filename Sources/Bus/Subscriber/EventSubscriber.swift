@@ -76,10 +76,13 @@ public final class EventSubscriber: EventReceiver, @unchecked Sendable {
     ///   - endpoints: publishers to connect to; ZeroMQ reconnects by itself when one goes away.
     ///   - topics: topic prefixes to receive, e.g. `["pos.", "customer."]`; `[""]` is everything.
     ///   - receiveHighWaterMark: messages queued here before ZeroMQ pushes back on the publishers.
+    ///   - curve: the gateway's public key and this subscriber's key pair when the bus uses CURVE
+    ///     (every endpoint is connected with it); `nil` for plain TCP.
     ///   - logger: where malformed messages and gaps are reported.
     /// - Throws: ``BusError`` with code `.config` for a malformed endpoint, `.connect` when
     ///   ZeroMQ refuses one, `.socket` when the socket cannot be set up.
-    public init(endpoints: [String], topics: [String] = [""], receiveHighWaterMark: Int = 100_000, logger: Logger) throws(BusError) {
+    public init(endpoints: [String], topics: [String] = [""], receiveHighWaterMark: Int = 100_000, curve: BusCurveClient? = nil,
+                logger: Logger) throws(BusError) {
         guard !endpoints.isEmpty else { throw BusError(.config, "a subscriber needs at least one endpoint") }
         for endpoint in endpoints {
             if let problem = BusConfig.problem(endpoint: endpoint) { throw BusError(.config, problem) }
@@ -90,6 +93,7 @@ public final class EventSubscriber: EventReceiver, @unchecked Sendable {
             // A subscriber that closes has nothing worth sending; do not let close wait.
             try socket.setOption(ZMQOption.linger, 0)
             if endpoints.contains(where: { $0.hasPrefix("tcp://[") }) { try socket.setOption(ZMQOption.ipv6, 1) }
+            if let curve { try socket.makeCurveClient(curve) }
             // Subscribing before connecting means no message arrives unfiltered in between.
             for topic in topics { try socket.subscribe(topic) }
             for endpoint in endpoints { try socket.connect(endpoint) }

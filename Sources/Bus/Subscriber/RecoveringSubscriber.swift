@@ -128,12 +128,14 @@ public final class RecoveringSubscriber: EventReceiver, @unchecked Sendable {
     ///   - replayTimeout: how long a replay request may go without an answer before it is retried.
     ///   - replayAttempts: tries per recovery before its range is counted unrecoverable.
     ///   - tailCheckInterval: how long a gateway may be quiet before its replay endpoint is asked for its last seq.
+    ///   - curve: the gateway's public key and this subscriber's key pair when the bus uses CURVE;
+    ///     the bus and the replay endpoints are connected with it. `nil` for plain TCP.
     ///   - logger: where gaps, recoveries and losses are reported.
     /// - Throws: ``BusError`` with code `.config` for a malformed endpoint or setting, `.connect`
     ///   when ZeroMQ refuses one, `.socket` when a socket cannot be set up.
     public init(sources: [BusSource], topics: [String] = [""], receiveHighWaterMark: Int = 100_000, start: Start = .oldest,
                 replayTimeout: Duration = .seconds(2), replayAttempts: Int = 3, tailCheckInterval: Duration = .seconds(1),
-                logger: Logger) throws(BusError) {
+                curve: BusCurveClient? = nil, logger: Logger) throws(BusError) {
         guard !sources.isEmpty else { throw BusError(.config, "a recovering subscriber needs at least one source") }
         for endpoint in sources.flatMap({ [$0.bus, $0.replay] }) {
             if let problem = BusConfig.problem(endpoint: endpoint) { throw BusError(.config, problem) }
@@ -148,9 +150,10 @@ public final class RecoveringSubscriber: EventReceiver, @unchecked Sendable {
             try subscriber.setOption(ZMQOption.linger, 0)
             if sources.contains(where: { $0.bus.hasPrefix("tcp://[") }) { try subscriber.setOption(ZMQOption.ipv6, 1) }
             // Everything, whatever `topics` says: a filtered stream has gaps that are not losses.
+            if let curve { try subscriber.makeCurveClient(curve) }
             try subscriber.subscribe("")
             for source in sources { try subscriber.connect(source.bus) }
-            for source in sources { clients.append(try ReplayClient(source: source, timeout: replayTimeout)) }
+            for source in sources { clients.append(try ReplayClient(source: source, timeout: replayTimeout, curve: curve)) }
         } catch {
             subscriber.close()
             for client in clients { client.close() }
@@ -175,9 +178,9 @@ public final class RecoveringSubscriber: EventReceiver, @unchecked Sendable {
 
     /// Subscribes to pairs of endpoints; see ``init(sources:topics:receiveHighWaterMark:start:replayTimeout:replayAttempts:tailCheckInterval:logger:)``.
     public convenience init(endpoints: [(bus: String, replay: String)], topics: [String] = [""], receiveHighWaterMark: Int = 100_000,
-                            start: Start = .oldest, logger: Logger) throws(BusError) {
+                            start: Start = .oldest, curve: BusCurveClient? = nil, logger: Logger) throws(BusError) {
         try self.init(sources: endpoints.map { BusSource(bus: $0.bus, replay: $0.replay) }, topics: topics,
-                      receiveHighWaterMark: receiveHighWaterMark, start: start, logger: logger)
+                      receiveHighWaterMark: receiveHighWaterMark, start: start, curve: curve, logger: logger)
     }
 
     /// What the subscriber has seen so far; safe to read from any thread.

@@ -44,18 +44,21 @@ final class ReplayClient {
 
     private(set) var socket: ZMQSocket
     private let timeout: Duration
+    private let curve: BusCurveClient?
     private var nextRequest: Int64 = 1
     private let decoder = JSONDecoder()
 
-    init(source: BusSource, timeout: Duration) throws(BusError) {
+    init(source: BusSource, timeout: Duration, curve: BusCurveClient? = nil) throws(BusError) {
         self.source = source
         self.timeout = timeout
-        socket = try Self.connect(source.replay)
+        self.curve = curve
+        socket = try Self.connect(source.replay, curve: curve)
     }
 
-    private static func connect(_ endpoint: String) throws(BusError) -> ZMQSocket {
+    private static func connect(_ endpoint: String, curve: BusCurveClient?) throws(BusError) -> ZMQSocket {
         let socket = try ZMQSocket(.dealer)
         do {
+            if let curve { try socket.makeCurveClient(curve) }
             try socket.setOption(ZMQOption.receiveHighWaterMark, receiveHighWaterMark)
             try socket.setOption(ZMQOption.linger, 0)
             if endpoint.hasPrefix("tcp://[") { try socket.setOption(ZMQOption.ipv6, 1) }
@@ -110,7 +113,7 @@ final class ReplayClient {
         request = nil
         socket.close()
         // A socket that cannot be recreated (file descriptors exhausted) is retried on the next abandon.
-        if let fresh = try? Self.connect(source.replay) { socket = fresh }
+        if let fresh = try? Self.connect(source.replay, curve: curve) { socket = fresh }
     }
 
     /// Whether the request in flight has had no answer for longer than the timeout.

@@ -32,6 +32,8 @@ public final class ZMQSocket: @unchecked Sendable {
         case pull
         /// One-to-one.
         case pair
+        /// Answers requests one at a time (the ZAP handler).
+        case rep
 
         var rawValue: Int32 {
             switch self {
@@ -44,6 +46,7 @@ public final class ZMQSocket: @unchecked Sendable {
             case .push: ZMQ_PUSH
             case .pull: ZMQ_PULL
             case .pair: ZMQ_PAIR
+            case .rep: ZMQ_REP
             }
         }
     }
@@ -276,4 +279,7 @@ public enum ZMQOption {
     public static let ipv6: Int32 = ZMQ_IPV6
     /// Milliseconds to wait before reconnecting to a vanished peer.
     public static let reconnectInterval: Int32 = ZMQ_RECONNECT_IVL
+    /// On a CURVE server: refuse handshakes when no ZAP handler answers (`ZMQ_ZAP_ENFORCE_DOMAIN`, a
+    /// draft option of libzmq 4.3 that release builds may reject; the number is fixed by libzmq).
+    public static let zapEnforceDomain: Int32 = 93
 }

@@ -9,6 +9,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createVersion1)
         migrator.registerMigration("v2-staff-users", migrate: createStaffUsers)
+        migrator.registerMigration("v3-segmentation", migrate: createSegmentation)
         return migrator
     }
 
@@ -172,6 +173,76 @@ enum Schema {
                 created_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL
             ) WITHOUT ROWID;
+            """)
+    }
+
+    /// Segmentation: per-customer results, tier history, runs, the profiling flag, and the outbox of
+    /// `customer.segment` changes a running gateway publishes.
+    private static func createSegmentation(_ db: Database) throws {
+        // Existing customers keep the opt-out default (profiling allowed until they object);
+        // imports set it per line or from `segmentation.profilingDefault`.
+        try db.execute(sql: """
+            ALTER TABLE customers ADD COLUMN profiling_consent INTEGER NOT NULL DEFAULT 1 CHECK (profiling_consent IN (0, 1));
+            CREATE TABLE segmentation_runs (
+                run_id TEXT PRIMARY KEY NOT NULL,
+                as_of TEXT NOT NULL,
+                time_unit TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                finished_at TEXT NOT NULL,
+                customers INTEGER NOT NULL,
+                excluded INTEGER NOT NULL,
+                purchases INTEGER NOT NULL,
+                bgnbd_r REAL, bgnbd_alpha REAL, bgnbd_a REAL, bgnbd_b REAL, bgnbd_log_likelihood REAL,
+                gg_p REAL, gg_q REAL, gg_v REAL, gg_log_likelihood REAL,
+                segment_changes INTEGER NOT NULL,
+                tier_changes INTEGER NOT NULL,
+                warnings TEXT NOT NULL
+            ) WITHOUT ROWID;
+            -- One row per profiled customer: the latest run's view. Money is decimal TEXT as elsewhere;
+            -- model outputs are REAL, being estimates. A store that learns segments from the bus only
+            -- (chain mode) has segment and tier, and no run: the figures stay NULL.
+            CREATE TABLE customer_segments (
+                customer_id TEXT PRIMARY KEY NOT NULL REFERENCES customers(customer_id) ON DELETE CASCADE,
+                segment TEXT NOT NULL,
+                r_score INTEGER, f_score INTEGER, m_score INTEGER,
+                recency_days INTEGER, frequency INTEGER, monetary TEXT,
+                repeat_purchases INTEGER,
+                total_spend TEXT,
+                p_alive REAL, expected_purchases REAL, clv REAL,
+                tier TEXT,
+                tier_qualified_until TEXT,
+                as_of TEXT NOT NULL,
+                run_id TEXT
+            ) WITHOUT ROWID;
+            CREATE TABLE tier_history (
+                id INTEGER PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers(customer_id) ON DELETE CASCADE,
+                from_tier TEXT,
+                to_tier TEXT,
+                reason TEXT NOT NULL,
+                changed_at TEXT NOT NULL,
+                as_of TEXT NOT NULL,
+                run_id TEXT
+            );
+            CREATE INDEX tier_history_by_customer ON tier_history(customer_id);
+            -- `customer.segment` changes waiting for the running gateway to publish them in its seq
+            -- order. `announced_after` is the bus seq when the change was handed to the pipeline: after
+            -- a crash the journal is searched from there for `change_id`, so nothing is published twice.
+            CREATE TABLE segment_outbox (
+                id INTEGER PRIMARY KEY,
+                change_id TEXT NOT NULL UNIQUE,
+                customer_id TEXT REFERENCES customers(customer_id) ON DELETE CASCADE,
+                token TEXT NOT NULL,
+                segment TEXT NOT NULL,
+                tier TEXT NOT NULL,
+                previous_tier TEXT,
+                run_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                announced_at TEXT,
+                announced_after INTEGER,
+                published_seq INTEGER
+            );
+            CREATE INDEX segment_outbox_pending ON segment_outbox(id) WHERE published_seq IS NULL;
             """)
     }
 }

@@ -13,6 +13,10 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
     public var updated: Int = 0
     /// Lines skipped because of a problem; each has at least one entry in ``errors``.
     public var rejected: Int = 0
+    /// Lines already in the store, left as they were (a transactions file imported again).
+    public var unchanged: Int = 0
+    /// Customers a transactions import created for ids the store did not know (without recognition consent).
+    public var customersCreated: Int = 0
     /// One message per problem, `FILE:LINE: column 'price': '12,x' is not a decimal amount`,
     /// capped at the importer's `maxReportedErrors`.
     public var errors: [String] = []
@@ -25,7 +29,10 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
 
     /// One line for logs and the CLI: `customers.csv: 998 imported (12 updated), 2 rejected`.
     public var description: String {
-        "\(file): \(imported) imported (\(updated) updated), \(rejected) rejected"
+        var text = "\(file): \(imported) imported (\(updated) updated), \(rejected) rejected"
+        if unchanged > 0 { text += ", \(unchanged) already in the store" }
+        if customersCreated > 0 { text += ", \(customersCreated) new customers" }
+        return text
     }
 }
 
@@ -37,7 +44,8 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
 /// so importing the same file again is safe.
 public struct CSVImporter: Sendable {
     /// The columns of a customers file; the header may list them in any order.
-    public static let customerColumns = ["customer_id", "first_name", "last_name", "email", "tier", "credentials", "recognition_consent"]
+    public static let customerColumns = ["customer_id", "first_name", "last_name", "email", "tier", "credentials", "recognition_consent",
+                                         "profiling_consent"]
     /// The columns a customers file must have; the others may be left out.
     public static let requiredCustomerColumns: Set<String> = ["customer_id", "recognition_consent"]
     /// The columns of a products file; the header may list them in any order.
@@ -65,18 +73,21 @@ public struct CSVImporter: Sendable {
     ///
     /// `credentials` holds tag EPCs (hex) and card numbers (digits) separated by `;`; an existing
     /// customer's credentials are replaced by the line's. A credential that another customer owns
-    /// rejects the line. `recognition_consent` is `yes`/`no` (or `true`/`false`, `1`/`0`); `tier`
-    /// defaults to `regular`. The token is derived from the customer id with `tokenizer`.
+    /// rejects the line. `recognition_consent` is `yes`/`no` (or `true`/`false`, `1`/`0`); an empty
+    /// `tier` is `regular` for a new customer and leaves an existing one's as it is (segmentation may have set it). The token is derived from the customer id with `tokenizer`.
+    /// `profiling_consent` (optional, `yes`/`no`) says whether the customer may be segmented; when the
+    /// column is absent or empty a new customer gets `profilingDefault` and an existing one keeps theirs.
     ///
     /// - Parameter progress: called with the number of lines read, every ``progressInterval`` lines and
     ///   at the end, on the database's writer thread inside the transaction: keep it quick.
     /// - Throws: ``CRMStoreError/Code/csv`` when the file cannot be read or its header is unusable,
     ///   ``CRMStoreError/Code/write`` when the database refuses the rows.
-    public func importCustomers(file: String, tokenizer: CustomerTokenizer, progress: ((Int) -> Void)? = nil) throws(CRMStoreError) -> ImportSummary {
+    public func importCustomers(file: String, tokenizer: CustomerTokenizer, profilingDefault: Bool = true,
+                                progress: ((Int) -> Void)? = nil) throws(CRMStoreError) -> ImportSummary {
         let now = Timestamp.now().rfc3339
         let summary = try run(file: file, what: "customers", columns: Self.customerColumns, required: Self.requiredCustomerColumns,
                               progress: progress) { db in
-            let writer = try CustomerRowWriter(db, tokenizer: tokenizer, now: now)
+            let writer = try CustomerRowWriter(db, tokenizer: tokenizer, now: now, profilingDefault: profilingDefault)
             return writer.write
         }
         logger.info("customers imported", metadata: Self.metadata(summary))
@@ -106,10 +117,11 @@ public struct CSVImporter: Sendable {
     ///
     /// - Parameter folder: the folder relative seed paths are resolved against (the config file's).
     /// - Returns: the summaries of the files imported; empty when every table already had rows.
-    public func seedIfEmpty(_ seed: CRMConfig.Seed, relativeTo folder: String, tokenizer: CustomerTokenizer) throws(CRMStoreError) -> [ImportSummary] {
+    public func seedIfEmpty(_ seed: CRMConfig.Seed, relativeTo folder: String, tokenizer: CustomerTokenizer,
+                            profilingDefault: Bool = true) throws(CRMStoreError) -> [ImportSummary] {
         var summaries: [ImportSummary] = []
         if let file = seed.customers, try database.customerCount() == 0 {
-            summaries.append(try importCustomers(file: Self.resolve(file, in: folder), tokenizer: tokenizer))
+            summaries.append(try importCustomers(file: Self.resolve(file, in: folder), tokenizer: tokenizer, profilingDefault: profilingDefault))
         }
         if let file = seed.products, try database.productCount() == 0 {
             summaries.append(try importProducts(file: Self.resolve(file, in: folder)))
@@ -127,7 +139,7 @@ public struct CSVImporter: Sendable {
 
     /// Reads the file, checks the header, and feeds each record to the writer `prepare` makes, all in
     /// one write transaction.
-    private func run(file: String, what: String, columns: [String], required: Set<String>, progress: ((Int) -> Void)?,
+    func run(file: String, what: String, columns: [String], required: Set<String>, progress: ((Int) -> Void)?,
                      prepare: (Database) throws -> (inout CSVLine) throws -> LineOutcome) throws(CRMStoreError) -> ImportSummary {
         let bytes: [UInt8]
         do {
@@ -172,6 +184,7 @@ public struct CSVImporter: Sendable {
                         summary.imported += 1
                         summary.updated += 1
                     case .rejected: report(line.problems)
+                    case .unchanged: summary.unchanged += 1
                     }
                 }
                 if lines % interval == 0 { progress?(lines) }

@@ -6,6 +6,8 @@ enum LineOutcome {
     case updated
     /// Skipped; the line's `problems` say why.
     case rejected
+    /// Already in the store; nothing written.
+    case unchanged
 }
 
 /// Where each known column sits in a file's header.

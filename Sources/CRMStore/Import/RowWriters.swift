@@ -6,29 +6,32 @@ struct CustomerRowWriter {
     private let db: Database
     private let tokenizer: CustomerTokenizer
     private let now: String
+    private let profilingDefault: Bool
     private let owner: Statement
     private let insert: Statement
     private let update: Statement
     private let clearCredentials: Statement
     private let insertCredential: Statement
 
-    init(_ db: Database, tokenizer: CustomerTokenizer, now: String) throws {
+    init(_ db: Database, tokenizer: CustomerTokenizer, now: String, profilingDefault: Bool = true) throws {
         self.db = db
         self.tokenizer = tokenizer
         self.now = now
+        self.profilingDefault = profilingDefault
         owner = try db.makeStatement(sql: "SELECT customer_id FROM credentials WHERE credential = ?")
         // DO NOTHING on the key only, then UPDATE: it tells new rows from updated ones, and any other
         // constraint (a token clash) still fails loudly instead of being ignored.
         insert = try db.makeStatement(sql: """
-            INSERT INTO customers (customer_id, first_name, last_name, email, tier, recognition_consent, consent_at, token, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 THEN ?8 END, ?7, ?8)
+            INSERT INTO customers (customer_id, first_name, last_name, email, tier, recognition_consent, consent_at, token, updated_at,
+                                   profiling_consent)
+            VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'regular'), ?6, CASE WHEN ?6 THEN ?8 END, ?7, ?8, coalesce(?9, ?10))
             ON CONFLICT (customer_id) DO NOTHING
             """)
         // Consent keeps the time it was first given; withdrawing it clears the time.
         update = try db.makeStatement(sql: """
-            UPDATE customers SET first_name = ?2, last_name = ?3, email = ?4, tier = ?5,
+            UPDATE customers SET first_name = ?2, last_name = ?3, email = ?4, tier = coalesce(?5, tier),
                 consent_at = CASE WHEN ?6 THEN (CASE WHEN recognition_consent = 1 THEN coalesce(consent_at, ?8) ELSE ?8 END) END,
-                recognition_consent = ?6, token = ?7, updated_at = ?8
+                recognition_consent = ?6, token = ?7, updated_at = ?8, profiling_consent = coalesce(?9, profiling_consent, ?10)
             WHERE customer_id = ?1
             """)
         clearCredentials = try db.makeStatement(sql: "DELETE FROM credentials WHERE customer_id = ?")
@@ -40,8 +43,10 @@ struct CustomerRowWriter {
         let first = line.raw("first_name")
         let last = line.raw("last_name")
         let email = line.optional("email", Fields.email)
-        let tier = line.optional("tier", Fields.tier) ?? "regular"
+        // Empty keeps an existing customer's tier: segmentation may have set it.
+        let tier = line.optional("tier", Fields.tier)
         let consent = line.required("recognition_consent", Fields.consent)
+        let profiling = line.optional("profiling_consent", Fields.consent)
         var credentials: [MasterData.Credential] = []
         for text in line.raw("credentials")?.split(separator: ";") ?? [] {
             let trimmed = Fields.trimmed(String(text))
@@ -56,8 +61,8 @@ struct CustomerRowWriter {
         }
         guard line.problems.isEmpty else { return .rejected }
 
-        // Positional (?1…?8), shared by both statements: binding by name costs a lookup per value.
-        let arguments: StatementArguments = [id, first, last, email, tier, consent, tokenizer.token(for: id), now]
+        // Positional (?1…?10), shared by both statements: binding by name costs a lookup per value.
+        let arguments: StatementArguments = [id, first, last, email, tier, consent, tokenizer.token(for: id), now, profiling, profilingDefault]
         try insert.execute(arguments: arguments)
         let outcome: LineOutcome
         if db.changesCount > 0 {

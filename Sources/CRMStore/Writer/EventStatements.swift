@@ -37,8 +37,10 @@ struct EventStatements {
                                          Int64(clamping: status.drops), event.ts.rfc3339])
         case .customerErased(let erased):
             try erase(token: erased.token)
-        case .basketLink, .customerSegment:
-            // Not kept by the store yet; the cursor still moves past them.
+        case .customerSegment(let change):
+            try applySegment(change, event: event)
+        case .basketLink:
+            // Not kept by the store yet; the cursor still moves past it.
             break
         }
     }
@@ -113,6 +115,37 @@ struct EventStatements {
         for (position, tender) in sale.tenders.enumerated() {
             try insertTender.execute(arguments: [id, position + 1, tender.type, DecimalText.format(tender.amount)])
         }
+    }
+
+    /// Keeps a segment change from the bus.
+    ///
+    /// A change this store's own outbox holds was written with the run that made it: the store only
+    /// records the seq it was published at. Applying its tier again could undo a later run whose change
+    /// is still waiting to be published. A change from elsewhere (a second store in chain mode learns
+    /// tiers from the bus only) sets the customer's tier and segment; both writes are no-ops when
+    /// replayed.
+    private func applySegment(_ change: CustomerSegment, event: GatewayEvent) throws {
+        if let id = change.change {
+            try db.cachedStatement(sql: """
+                UPDATE segment_outbox SET published_seq = ? WHERE change_id = ? AND token = ? AND published_seq IS NULL
+                """).execute(arguments: [Int64(clamping: event.seq), id, change.token])
+            let own = try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM segment_outbox WHERE change_id = ? AND token = ?"),
+                                       arguments: [id, change.token])
+            if own != nil { return }
+        }
+        // Only a real change touches the row: an unchanged tier must not bump the master revision.
+        try db.cachedStatement(sql: "UPDATE customers SET tier = ?, updated_at = ? WHERE token = ? AND tier IS NOT ?")
+            .execute(arguments: [change.tier, event.ts.rfc3339, change.token, change.tier])
+        guard let customer = try String.fetchOne(db.cachedStatement(sql: "SELECT customer_id FROM customers WHERE token = ?"),
+                                                 arguments: [change.token]) else { return }
+        if change.segment.isEmpty {
+            try db.cachedStatement(sql: "DELETE FROM customer_segments WHERE customer_id = ?").execute(arguments: [customer])
+            return
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO customer_segments (customer_id, segment, tier, as_of) VALUES (?, ?, ?, ?)
+            ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, tier = excluded.tier, as_of = excluded.as_of
+            """).execute(arguments: [customer, change.segment, change.tier, String(event.ts.rfc3339.prefix(10))])
     }
 
     /// Forgets a token: the customer and their credentials go, their movements go, and visits and

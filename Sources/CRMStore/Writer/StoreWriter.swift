@@ -119,3 +119,42 @@ public struct StoreWriter: Sendable {
         return UInt64(clamping: seq ?? 0)
     }
 }
+
+/// What the store ingest needs of a back end: apply batches exactly once per seq, tell the cursors,
+/// purge old raw presence, close.
+///
+/// Two back ends conform: ``StoreWriter`` (SQLite through GRDB, one store) and
+/// ``PostgresStoreWriter`` (PostgreSQL through PostgresNIO, a chain of stores). Both keep the same
+/// tables and commit a batch's rows with the gateways' cursors in one transaction.
+public protocol CRMEventStore: Sendable {
+    /// Where the events go, for logs and errors; never includes a password.
+    var location: String { get }
+
+    /// Applies `events` in one transaction; events at or below their gateway's cursor are skipped.
+    ///
+    /// - Throws: ``CRMStoreError`` when the transaction fails; then nothing of the batch is written
+    ///   and no cursor has moved, so the same batch can be retried.
+    func applyBatch(_ events: [GatewayEvent]) async throws(CRMStoreError) -> StoreWriter.ApplyResult
+
+    /// The highest seq applied for every gateway the store has heard from.
+    func cursors() async throws(CRMStoreError) -> [String: UInt64]
+
+    /// The highest seq applied for `gateway`; 0 when none was.
+    func lastAppliedSeq(gateway: String) async throws(CRMStoreError) -> UInt64
+
+    /// Deletes raw presence rows older than `cutoff` and returns how many went; visits and sales stay.
+    func purgePresence(before cutoff: Timestamp) async throws(CRMStoreError) -> Int
+}
+
+extension StoreWriter: CRMEventStore {
+    /// The SQLite file.
+    public var location: String { "sqlite:\(database.path)" }
+
+    /// Deletes presence rows whose `ts` sorts before `cutoff` (RFC 3339 text sorts as time).
+    public func purgePresence(before cutoff: Timestamp) throws(CRMStoreError) -> Int {
+        try database.writing("purge presence before \(cutoff.rfc3339)") { db in
+            try db.execute(sql: "DELETE FROM presence WHERE ts < ?", arguments: [cutoff.rfc3339])
+            return db.changesCount
+        }
+    }
+}

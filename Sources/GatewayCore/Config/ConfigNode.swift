@@ -248,13 +248,25 @@ extension Duration: ConfigValue {
     }
 }
 
-extension OverflowPolicy: ConfigValue {
-    /// Reads `block`, `dropNewest` or `dropOldest`.
+/// A setting that takes one of a fixed set of words; an error lists them.
+public protocol ConfigChoice: ConfigValue, RawRepresentable, CaseIterable where RawValue == String {
+    /// What the setting is, for errors: "an overflow policy".
+    static var choiceDescription: String { get }
+}
+
+extension ConfigChoice {
+    /// Reads one of the words.
     public init(configNode node: Yams.Node, path: String) throws {
-        let text = try Self.scalar(node, path, "an overflow policy")
-        guard let policy = OverflowPolicy(rawValue: text) else {
-            throw ConfigError(.invalidValue, at: path, "'\(text)' is not an overflow policy (block, dropNewest, dropOldest)")
+        let text = try Self.scalar(node, path, Self.choiceDescription)
+        guard let value = Self(rawValue: text) else {
+            let words = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigError(.invalidValue, at: path, "'\(text)' is not \(Self.choiceDescription) (\(words))")
         }
-        self = policy
+        self = value
     }
+}
+
+extension OverflowPolicy: ConfigChoice {
+    /// For errors.
+    public static let choiceDescription = "an overflow policy"
 }

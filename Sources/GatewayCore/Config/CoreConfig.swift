@@ -38,6 +38,15 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
         public var name: String
         /// Its role.
         public var role: Role
+        /// The POS workstations (tills) whose sales are linked to the items seen here (`checkout` only).
+        public var workstations: [String]
+
+        /// Creates a zone.
+        public init(name: String, role: Role, workstations: [String] = []) {
+            self.name = name
+            self.role = role
+            self.workstations = workstations
+        }
     }
 
     /// The zones; the default is an entrance, a floor and a checkout.
@@ -82,12 +91,25 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
             guard let role = Zone.Role(rawValue: roleText) else {
                 throw ConfigError(.invalidValue, at: map.path(of: "role"), "'\(roleText)' is not a zone role (entrance, floor, checkout)")
             }
-            return Zone(name: name, role: role)
+            let workstations = try map.list("workstations", of: String.self) ?? []
+            if !workstations.isEmpty, role != .checkout {
+                throw ConfigError(.invalidValue, at: map.path(of: "workstations"), "only a checkout zone has workstations (this one is '\(role.rawValue)')")
+            }
+            return Zone(name: name, role: role, workstations: workstations)
         }) {
             guard !zones.isEmpty else { throw ConfigError(.invalidValue, at: config.path(of: "zones"), "needs at least one zone") }
             var seen = Set<String>()
             for (index, zone) in zones.enumerated() where !seen.insert(zone.name).inserted {
                 throw ConfigError(.invalidValue, at: "\(config.path(of: "zones"))[\(index)].name", "'\(zone.name)' is used twice")
+            }
+            var tills: [String: String] = [:]
+            for (index, zone) in zones.enumerated() {
+                for workstation in zone.workstations {
+                    if let other = tills.updateValue(zone.name, forKey: workstation) {
+                        throw ConfigError(.invalidValue, at: "\(config.path(of: "zones"))[\(index)].workstations",
+                                          "workstation '\(workstation)' is already the till of zone '\(other)'")
+                    }
+                }
             }
             self.zones = zones
         }
@@ -115,6 +137,14 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
 
     /// The zone named `name`.
     public func zone(named name: String) -> Zone? { zones.first { $0.name == name } }
+
+    /// The checkout zone a till's sales are linked at: the zone listing the workstation, else the
+    /// store's only checkout zone; `nil` when neither exists.
+    public func checkoutZone(ofWorkstation workstation: String) -> Zone? {
+        if let zone = zones.first(where: { $0.workstations.contains(workstation) }) { return zone }
+        let checkouts = zones.filter { $0.role == .checkout }
+        return checkouts.count == 1 ? checkouts[0] : nil
+    }
 }
 
 /// The shape of EPC pattern URIs (TDS §6.5, §12), checked when the config is read.

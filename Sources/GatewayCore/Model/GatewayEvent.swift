@@ -190,6 +190,8 @@ public struct Presence: Sendable, Equatable, Codable {
     public var dwellMs: Int64?
     /// True when this exit ends the customer's visit (`presence.exit`, `customer` only).
     public var visitEnd: Bool?
+    /// True for an item already linked to a sale (`item` and `tag` only; absent otherwise).
+    public var sold: Bool?
 
     /// Creates a presence payload.
     public init(zone: String, reader: String, antenna: Int, subject: PresenceSubject, token: String? = nil, visit: String? = nil,
@@ -354,19 +356,16 @@ public struct BasketLink: Sendable, Equatable, Codable {
     public var unmatchedEPCs: [String]?
     /// Numbers of the sale lines no tagged item accounted for (untagged goods, or tags not read).
     public var untaggedLines: [Int]?
-    /// The customer's token, when the sale carried a known loyalty id.
-    public var token: String?
 
     /// Creates a basket link.
     public init(transaction: String, zone: String, matched: [String], unmatched: [String], unmatchedEPCs: [String]? = nil,
-                untaggedLines: [Int]? = nil, token: String? = nil) {
+                untaggedLines: [Int]? = nil) {
         self.transaction = transaction
         self.zone = zone
         self.matched = matched
         self.unmatched = unmatched
         self.unmatchedEPCs = unmatchedEPCs
         self.untaggedLines = untaggedLines
-        self.token = token
     }
 }
 
@@ -374,16 +373,23 @@ public struct BasketLink: Sendable, Equatable, Codable {
 public struct CustomerSegment: Sendable, Equatable, Codable {
     /// The customer's token.
     public var token: String
-    /// The new segment.
+    /// The new segment; empty when the customer is no longer segmented (they objected to profiling).
     public var segment: String
     /// The new tier.
     public var tier: String
+    /// The tier before, when this change moved it.
+    public var previousTier: String?
+    /// The change's id (a UUID) in the originating store's outbox: it lets that gateway find the event
+    /// in its journal after a crash, so the change is published exactly once.
+    public var change: String?
 
     /// Creates a segment change.
-    public init(token: String, segment: String, tier: String) {
+    public init(token: String, segment: String, tier: String, previousTier: String? = nil, change: String? = nil) {
         self.token = token
         self.segment = segment
         self.tier = tier
+        self.previousTier = previousTier
+        self.change = change
     }
 }
 

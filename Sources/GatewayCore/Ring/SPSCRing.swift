@@ -22,19 +22,21 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     /// What happens when the ring is full.
     public let policy: OverflowPolicy
 
-    private let mask: Int
-    private let slots: UnsafeMutablePointer<Element>
-    private let doorbell: Doorbell?
+    // Internal but usable from inlinable code, so a ring used outside GatewayCore is specialised
+    // for its element instead of moving each item through the generic value witnesses.
+    @usableFromInline let mask: Int
+    @usableFromInline let slots: UnsafeMutablePointer<Element>
+    @usableFromInline let doorbell: Doorbell?
 
     // Consumer side.
-    private let head = Atomic<Int>(0)
-    private var cachedTail = 0
+    @usableFromInline let head = Atomic<Int>(0)
+    @usableFromInline var cachedTail = 0
     private var scratch: UnsafeMutablePointer<Element>?
     private var consumerPad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     // Producer side.
-    private let tail = Atomic<Int>(0)
-    private var cachedHead = 0
+    @usableFromInline let tail = Atomic<Int>(0)
+    @usableFromInline var cachedHead = 0
     private let droppedCount = Atomic<UInt64>(0)
     private let isClosed = Atomic<Bool>(false)
     private var producerPad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -94,7 +96,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     /// Pushes one item, applying the overflow policy when full.
     /// - Returns: `false` when the item was dropped (`dropNewest`) or the ring is closed.
     @discardableResult
-    @inline(__always)
+    @inlinable
     public func push(_ item: Element) -> Bool {
         let t = tail.load(ordering: .relaxed)
         if t &- cachedHead >= capacity, !makeRoom(tail: t) {
@@ -109,6 +111,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     /// Pushes many items with one index update when they fit, applying the policy item by item when they don't.
     /// - Returns: how many were accepted.
     @discardableResult
+    @inlinable
     public func push<C: Collection>(contentsOf items: C) -> Int where C.Element == Element {
         let count = items.count
         guard count > 0 else { return 0 }
@@ -133,7 +136,8 @@ public final class SPSCRing<Element>: @unchecked Sendable {
 
     /// Called when the cached head says the ring is full: refreshes it, then applies the policy.
     /// - Returns: `true` when slot `t` may be written.
-    private func makeRoom(tail t: Int) -> Bool {
+    @usableFromInline
+    func makeRoom(tail t: Int) -> Bool {
         cachedHead = head.load(ordering: .acquiring)
         if t &- cachedHead < capacity { return true }
         switch policy {
@@ -181,7 +185,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     /// Hands up to `max` items, oldest first, to `body` and frees their slots.
     /// - Returns: how many items were handed over.
     @discardableResult
-    @inline(__always)
+    @inlinable
     public func drain(max: Int = SPSCRing.maxBatch, _ body: (Element) -> Void) -> Int {
         if policy == .dropOldest { return drainContended(max: Swift.min(max, Self.maxBatch), body) }
         let h = head.load(ordering: .relaxed)
@@ -198,7 +202,8 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     }
 
     /// `dropOldest` drain: copy a batch out, then claim it; retry when the producer dropped under us.
-    private func drainContended(max: Int, _ body: (Element) -> Void) -> Int {
+    @usableFromInline
+    func drainContended(max: Int, _ body: (Element) -> Void) -> Int {
         guard let scratch else { return 0 }
         var h = head.load(ordering: .acquiring)
         while true {

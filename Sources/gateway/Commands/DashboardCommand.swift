@@ -33,6 +33,9 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Log level.", valueName: "level"))
     var logLevel: String = "info"
 
+    @Option(name: .long, help: ArgumentHelp("Subscribe over CURVE with the keys of `gateway keys generate --out DIR`: DIR/client.key, DIR/client.pub and DIR/server.pub.", valueName: "dir"))
+    var curve: String?
+
     func validate() throws {
         if connect.isEmpty { throw ValidationError("give at least one --connect tcp://HOST:PORT") }
         for endpoint in connect {
@@ -55,9 +58,15 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        let curveClient: BusCurveClient?
+        do {
+            curveClient = try curve.map { try BusCurveClient(directory: $0) }
+        } catch {
+            throw CLIError("--curve \(curve ?? ""): \(error)")
+        }
         let database = try CRMDatabase(path: db, logger: logger)
         // The seam for the recovering subscriber (replay gap-fill): any DashboardEventSource fits here.
-        let subscriber = try EventSubscriber(endpoints: connect, logger: logger)
+        let subscriber = try EventSubscriber(endpoints: connect, curve: curveClient, logger: logger)
         let setup = DashboardService.Setup(configuration: configuration, source: subscriber, database: database,
                                            dataDirectory: (db as NSString).deletingLastPathComponent)
         let metrics = MetricsExporter()

@@ -8,15 +8,19 @@ import Logging
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load customers or products from CSV into the CRM store.",
+        abstract: "Load customers, products or purchase history from CSV into the CRM store.",
         discussion: """
-            customers: customer_id,first_name,last_name,email,tier,credentials,recognition_consent
+            customers: customer_id,first_name,last_name,email,tier,credentials,recognition_consent[,profiling_consent]
               credentials: tag EPCs in hex or card numbers, separated by ';'. consent: yes or no.
+              profiling_consent (optional): no = the customer objected to profiling; empty = segmentation.profilingDefault.
             products:  gtin,name,price,currency,category
+            transactions: customer_id,date,amount[,receipt,currency,gtin,quantity,description]
+              date: YYYY-MM-DD. amount: decimal with '.', negative for a return. Lines sharing a receipt and date are one sale.
+              Unknown customer ids are created without recognition consent. Importing the same file again adds nothing.
 
             Good lines are imported (an existing id is updated); each bad line is reported with its line number and column, and the command exits 1 when any line was rejected. A running gateway picks the changes up within seconds.
             """,
-        subcommands: [Customers.self, Products.self]
+        subcommands: [Customers.self, Products.self, Transactions.self]
     )
 
     /// What every import needs: the file, the database, the config for defaults.
@@ -60,7 +64,8 @@ struct ImportCommand: ParsableCommand {
             try common.run { importer, config in
                 try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
                 let tokenizer = try CustomerTokenizer.load(file: config.privacy.tokenKeyFile ?? config.dataPath("token.key"))
-                return try importer.importCustomers(file: common.file, tokenizer: tokenizer) { rows in
+                return try importer.importCustomers(file: common.file, tokenizer: tokenizer,
+                                                    profilingDefault: config.segmentation.profilingDefault) { rows in
                     FileHandle.standardError.write(Data("\(common.file): \(rows) lines…\n".utf8))
                 }
             }
@@ -74,6 +79,22 @@ struct ImportCommand: ParsableCommand {
         func run() throws {
             try common.run { importer, _ in
                 try importer.importProducts(file: common.file) { rows in
+                    FileHandle.standardError.write(Data("\(common.file): \(rows) lines…\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct Transactions: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import past sales for segmentation.")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try common.run { importer, config in
+                try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+                let tokenizer = try CustomerTokenizer.load(file: config.privacy.tokenKeyFile ?? config.dataPath("token.key"))
+                return try importer.importTransactions(file: common.file, tokenizer: tokenizer,
+                                                       profilingDefault: config.segmentation.profilingDefault) { rows in
                     FileHandle.standardError.write(Data("\(common.file): \(rows) lines…\n".utf8))
                 }
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bus
 import Foundation
 import GatewayCore
 import Logging
@@ -33,10 +34,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds between live counter lines on stderr; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Double = 5
 
+    @Option(name: .long, help: ArgumentHelp("Encrypt the bus with the keys of `gateway keys generate --out DIR`: serve with DIR/server.key, allow DIR/client.pub (replaces bus.curve).", valueName: "dir"))
+    var curve: String?
+
     func run() async throws {
         var config = try options.load()
         if noSimulator { config.simulator.enabled = false }
         if let db { config.crm.db = db }
+        if let curve {
+            do {
+                config.bus.curve = try BusCurveServer(directory: curve)
+            } catch {
+                throw CLIError("--curve \(curve): \(error)")
+            }
+        }
         let readers = ReaderArgument.parse(arguments: Array(CommandLine.arguments.dropFirst()))
         for (index, reader) in readers.enumerated() {
             guard config.store.zone(named: reader.zone) != nil else {

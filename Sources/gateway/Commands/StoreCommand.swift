@@ -20,11 +20,17 @@ struct StoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The replay endpoint of the --connect in the same position (e.g. tcp://127.0.0.1:5557): missed events are fetched from the gateway's journal. Repeatable.", valueName: "url"))
     var replay: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite file to write.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Where to write: sqlite:PATH, a plain path (SQLite), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]; ${NAME} is read from the environment (for the password).", valueName: "url"))
     var db: String = ".gateway/crm.sqlite"
+
+    @Option(name: .long, help: ArgumentHelp("How long raw presence rows are kept (e.g. 7d, 12h); 0s keeps them for ever. Visits and sales are always kept.", valueName: "duration"))
+    var presenceRetention: String = "7d"
 
     @Option(name: .long, help: ArgumentHelp("Log level.", valueName: "level"))
     var logLevel: String = "info"
+
+    @Option(name: .long, help: ArgumentHelp("Subscribe over CURVE with the keys of `gateway keys generate --out DIR`: DIR/client.key, DIR/client.pub and DIR/server.pub.", valueName: "dir"))
+    var curve: String?
 
     func validate() throws {
         if connect.isEmpty { throw ValidationError("give at least one --connect tcp://HOST:PORT") }
@@ -37,18 +43,50 @@ struct StoreCommand: AsyncParsableCommand {
         for endpoint in connect where BusConfig.problem(endpoint: endpoint) != nil {
             throw ValidationError("--connect \(endpoint): \(BusConfig.problem(endpoint: endpoint)!)")
         }
+        do {
+            _ = try StoreLocation.parse(db, origin: "--db")
+        } catch {
+            throw ValidationError(error.message)
+        }
+        _ = try retention()
+    }
+
+    /// `--presence-retention` as a duration; `nil` keeps presence for ever.
+    private func retention() throws -> Duration? {
+        guard let value = Duration(configText: presenceRetention.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("--presence-retention \(presenceRetention): not a duration (use a number and a unit: ms, s, m, h, d)")
+        }
+        return value == .zero ? nil : value
     }
 
     func run() async throws {
         let logger = makeLogger(label: "gateway.store", level: logLevel)
-        let database = try CRMDatabase(path: db, logger: logger)
+        let curveClient: BusCurveClient?
+        do {
+            curveClient = try curve.map { try BusCurveClient(directory: $0) }
+        } catch {
+            throw CLIError("--curve \(curve ?? ""): \(error)")
+        }
+        let location = try StoreLocation.parse(db, origin: "--db")
+        // The PostgreSQL writer's connection pool runs as a service before the ingest, so it stops after it.
+        var services: [any Service] = []
+        let writer: any CRMEventStore
+        switch location {
+        case .sqlite(let path):
+            writer = StoreWriter(database: try CRMDatabase(path: path, logger: logger), logger: logger)
+        case .postgres(let server):
+            let postgres = PostgresStoreWriter(location: server, logger: logger)
+            services.append(postgres)
+            writer = postgres
+        }
         let subscriber: any EventReceiver = replay.isEmpty
-            ? try EventSubscriber(endpoints: connect, logger: logger)
-            : try RecoveringSubscriber(sources: zip(connect, replay).map { BusSource(bus: $0, replay: $1) }, logger: logger)
-        let ingest = StoreIngestService(subscriber: subscriber, writer: StoreWriter(database: database, logger: logger),
-                                        batch: CRMConfig.Batch(), logger: logger)
-        logger.info("CRM store \(db) subscribed to \(connect.joined(separator: ", "))")
-        let group = ServiceGroup(configuration: .init(services: [ingest], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            ? try EventSubscriber(endpoints: connect, curve: curveClient, logger: logger)
+            : try RecoveringSubscriber(sources: zip(connect, replay).map { BusSource(bus: $0, replay: $1) }, curve: curveClient, logger: logger)
+        let ingest = StoreIngestService(subscriber: subscriber, writer: writer, batch: CRMConfig.Batch(),
+                                        presenceRetention: try retention(), logger: logger)
+        services.append(ingest)
+        logger.info("CRM store \(location) subscribed to \(connect.joined(separator: ", "))")
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -20,6 +20,9 @@ struct TailCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Stop after this many events (0: never).", valueName: "n"))
     var count: Int = 0
 
+    @Option(name: .long, help: ArgumentHelp("Subscribe over CURVE with the keys of `gateway keys generate --out DIR`: DIR/client.key, DIR/client.pub and DIR/server.pub.", valueName: "dir"))
+    var curve: String?
+
     func validate() throws {
         if let problem = BusConfig.problem(endpoint: connect) { throw ValidationError("--connect \(connect): \(problem)") }
     }
@@ -27,6 +30,13 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         let socket = try ZMQSocket(.sub)
         try socket.setOption(ZMQOption.receiveHighWaterMark, 100_000)
+        if let curve {
+            do {
+                try socket.makeCurveClient(BusCurveClient(directory: curve))
+            } catch {
+                throw CLIError("--curve \(curve): \(error)")
+            }
+        }
         for prefix in topic.isEmpty ? [""] : topic { try socket.subscribe(prefix) }
         try socket.connect(connect)
         var printed = 0

@@ -4,6 +4,7 @@ import Dashboard
 import Foundation
 import GatewayCore
 import Matching
+import POSIngest
 import Simulator
 
 /// The whole gateway configuration: one YAML file, one section per component.
@@ -26,8 +27,12 @@ struct GatewayConfig: Sendable {
     var dashboard = DashboardConfig()
     /// `simulator:` — the demo store.
     var simulator = SimulatorConfig()
+    /// `pos:` — the POS listener, its ledger and drop folders.
+    var pos = POSListenerConfig()
     /// `privacy:` — the token key.
     var privacy = PrivacyConfig()
+    /// `segmentation:` — RFM, CLV, tiers and their schedule.
+    var segmentation = SegmentationSettings()
     /// `log:` — log level.
     var logLevel = "info"
     /// The folder of the config file: relative paths in it are resolved against it.
@@ -54,7 +59,9 @@ struct GatewayConfig: Sendable {
         crm = try root.decode("crm")
         dashboard = try root.decode("dashboard")
         simulator = try root.decode("simulator")
+        pos = try root.decode("pos")
         privacy = try root.decode("privacy")
+        segmentation = try root.decode("segmentation")
         if let log = try root.section("log") {
             logLevel = try log.value("level", default: logLevel)
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

@@ -11,7 +11,9 @@ extension Gateway {
         guard config.dashboard.enabled else { return nil }
         let endpoints = [Self.connectEndpoint(for: config.bus.publish)] + config.dashboard.connect
         // The seam for the recovering subscriber (replay gap-fill): any DashboardEventSource fits here.
-        let subscriber = try EventSubscriber(endpoints: endpoints, receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
+        // With CURVE every endpoint is connected with this gateway's server key, so extra buses must share it (docs/security.md).
+        let subscriber = try EventSubscriber(endpoints: endpoints, receiveHighWaterMark: config.bus.receiveHighWaterMark, curve: busCurveClient,
+                                             logger: logger)
         let metrics = MetricsExporter()
         metrics.bootstrapMetricsSystem()
 

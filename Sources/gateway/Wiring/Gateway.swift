@@ -17,6 +17,8 @@ final class Gateway {
     let logger: Logger
     let database: CRMDatabase
     let publisher: EventPublisher
+    /// What the embedded store and dashboard subscribe with when the bus uses CURVE.
+    let busCurveClient: BusCurveClient?
     let pipeline: StorePipeline
     let runner: PipelineRunner
     let readSinks: [ReadSink]
@@ -38,7 +40,8 @@ final class Gateway {
         // Master data: the CRM store is the source of truth; seed the demo on first start.
         database = try CRMDatabase(path: config.crm.db, logger: logger)
         let importer = CSVImporter(database: database, logger: logger)
-        for summary in try importer.seedIfEmpty(config.crm.seed, relativeTo: config.baseDirectory, tokenizer: tokenizer) {
+        for summary in try importer.seedIfEmpty(config.crm.seed, relativeTo: config.baseDirectory, tokenizer: tokenizer,
+                                                 profilingDefault: config.segmentation.profilingDefault) {
             logger.info("seeded \(summary)")
             for error in summary.errors { logger.warning("\(error)") }
         }
@@ -70,7 +73,11 @@ final class Gateway {
         self.readSinks = readSinks
         self.transactionSinks = transactionSinks
 
-        publisher = try EventPublisher(configuration: config.bus, gateway: config.gateway.id, store: config.gateway.store,
+        // With CURVE, this process's own subscribers need a key on the allow-list: the quick start's
+        // client pair, or a throwaway pair made now.
+        var bus = config.bus
+        busCurveClient = try bus.curve?.makeLocalClient()
+        publisher = try EventPublisher(configuration: bus, gateway: config.gateway.id, store: config.gateway.store,
                                        journalDirectory: config.bus.journal.enabled ? config.dataPath("journal") : nil, logger: logger)
         pipeline = StorePipeline(configuration: config.matching, layout: config.store, sources: descriptors, counters: counters,
                                  directory: Directory(master), sink: publisher, logger: logger)
@@ -79,7 +86,7 @@ final class Gateway {
 
         // Replay serves the journal to subscribers that missed events; it stops last.
         if let journal = publisher.journal {
-            let replay = try ReplayServer(configuration: config.bus, journal: journal, gateway: config.gateway.id, logger: logger)
+            let replay = try ReplayServer(configuration: bus, journal: journal, gateway: config.gateway.id, logger: logger)
             add(ReplayService(server: replay), name: "replay", essential: true)
         }
         // In data-flow order from the right: the store first, so it is subscribed before events flow.
@@ -87,20 +94,24 @@ final class Gateway {
             // With replay, the store recovers whatever it missed (a slow start, a full queue) from the journal.
             let subscriber: any EventReceiver = publisher.journal == nil
                 ? try EventSubscriber(endpoints: [Self.connectEndpoint(for: config.bus.publish)],
-                                      receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
+                                      receiveHighWaterMark: config.bus.receiveHighWaterMark, curve: busCurveClient, logger: logger)
                 : try RecoveringSubscriber(sources: [BusSource(bus: Self.connectEndpoint(for: config.bus.publish),
                                                                replay: Self.connectEndpoint(for: config.bus.replay))],
-                                           receiveHighWaterMark: config.bus.receiveHighWaterMark, logger: logger)
+                                           receiveHighWaterMark: config.bus.receiveHighWaterMark, curve: busCurveClient, logger: logger)
             let publisher = self.publisher
             let gatewayID = config.gateway.id
             let ingest = StoreIngestService(subscriber: subscriber, writer: StoreWriter(database: database, logger: logger),
-                                            batch: config.crm.batch, drainTarget: { (gatewayID, publisher.statistics.lastSeq) }, logger: logger)
+                                            batch: config.crm.batch, presenceRetention: config.crm.retention.presence,
+                                            drainTarget: { (gatewayID, publisher.statistics.lastSeq) }, logger: logger)
             storeIngest = ingest
             add(ingest, name: "crm-store", essential: true)
         }
         if let dashboard = try makeDashboard() { add(dashboard, name: "dashboard", essential: false) }
         add(runner, name: "pipeline", essential: true)
+        if let pos = try makePOSListener(formats: drivers.listenerFormats) { add(pos, name: "pos-listener", essential: true) }
         add(MasterDataWatcher(database: database, pipeline: pipeline, revision: master.revision, logger: logger), name: "master-data", essential: false)
+        // Segment changes of any process's segmentation runs go on the bus; the schedule runs them when configured.
+        for (service, name) in segmentationServices() { add(service, name: name, essential: false) }
         for sink in readSinks {
             guard let driver = drivers.readers[sink.source.name] else { continue }
             add(ReadSourceService(source: driver, sink: sink, logger: logger), name: sink.source.name, essential: false)

@@ -1,7 +1,10 @@
+import ESCPOS
 import GatewayCore
 import LLRP
 import Logging
 import POSIngest
+import POSLog
+import POSWebhook
 import SerialM100
 import USBHID
 
@@ -53,10 +56,16 @@ enum DriverCatalog {
     ]
 
     /// POS feeds that run on their own (a printer tap, a drop folder): each reads its settings from `options`.
-    static let pointsOfSale: [String: @Sendable (SourceConfig, Logger) throws -> any TransactionSource] = [:]
+    static let pointsOfSale: [String: @Sendable (SourceConfig, Logger) throws -> any TransactionSource] = [
+        "escpos": { ESCPOSTap(configuration: try ESCPOSTapConfig(source: $0), logger: $1) },
+    ]
 
     /// POS formats served by the POS listener (see `Gateway+POS.swift`), by driver name.
-    static let listenerFormats: [String: @Sendable (SourceConfig) throws -> any POSDocumentFormat] = [:]
+    static let listenerFormats: [String: @Sendable (SourceConfig) throws -> any POSDocumentFormat] = [
+        "poslog": { try POSLogFormat(source: $0) },
+        "square": { try SquareWebhookFormat(source: $0) },
+        "shopify": { try ShopifyWebhookFormat(source: $0) },
+    ]
 
     /// Every driver name this build accepts.
     static var available: [String] {

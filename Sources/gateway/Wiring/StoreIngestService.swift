@@ -9,11 +9,15 @@ import Synchronization
 /// The CRM store as a bus subscriber: receives events, writes them in batches with the last seq
 /// in the same transaction, and resumes from that seq after a restart.
 ///
-/// Runs its own thread because both ZeroMQ receives and SQLite writes block.
+/// Runs its own thread because ZeroMQ receives block; writes to either back end (``CRMEventStore``)
+/// are awaited from that thread. A back end that is unreachable (PostgreSQL down at start or gone
+/// away) is retried with backoff: the batch is kept and the cursor has not moved, so nothing is lost.
+/// Raw presence older than `presenceRetention` is purged at start and hourly.
 final class StoreIngestService: Service, @unchecked Sendable {
     private let subscriber: any EventReceiver
-    private let writer: StoreWriter
+    private let writer: any CRMEventStore
     private let batch: CRMConfig.Batch
+    private let presenceRetention: Duration?
     private let drainTarget: (@Sendable () -> (gateway: String, seq: UInt64))?
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
@@ -22,11 +26,13 @@ final class StoreIngestService: Service, @unchecked Sendable {
 
     /// - Parameter drainTarget: in the embedded store, the publisher's last seq: at shutdown the store
     ///   keeps reading until it has applied it (or a deadline passes), so nothing published is left behind.
-    init(subscriber: any EventReceiver, writer: StoreWriter, batch: CRMConfig.Batch,
+    /// - Parameter presenceRetention: how long raw presence rows are kept; `nil` keeps them for ever.
+    init(subscriber: any EventReceiver, writer: any CRMEventStore, batch: CRMConfig.Batch, presenceRetention: Duration? = nil,
          drainTarget: (@Sendable () -> (gateway: String, seq: UInt64))? = nil, logger: Logger) {
         self.subscriber = subscriber
         self.writer = writer
         self.batch = batch
+        self.presenceRetention = presenceRetention
         self.drainTarget = drainTarget
         self.logger = logger
     }
@@ -35,7 +41,21 @@ final class StoreIngestService: Service, @unchecked Sendable {
     var appliedSeqs: [String: UInt64] { applied.withLock { $0 } }
 
     func run() async throws {
-        let cursors = try writer.cursors()
+        // The back end may be down at start (a PostgreSQL server restarting): wait for it rather than
+        // exit, since the subscriber cannot resume before it knows the cursors.
+        var attempts = 0
+        var known: [String: UInt64]?
+        while known == nil {
+            do {
+                known = try await writer.cursors()
+            } catch {
+                attempts += 1
+                logger.error("CRM store cannot read its cursors (attempt \(attempts)), retrying: \(error)")
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(min(250 * attempts, 5_000)))
+            }
+        }
+        let cursors = known ?? [:]
         for (gateway, seq) in cursors { subscriber.resume(gateway: gateway, after: seq) }
         applied.withLock { $0 = cursors }
         let thread = Thread { [self] in
@@ -66,7 +86,11 @@ final class StoreIngestService: Service, @unchecked Sendable {
         var pending: [GatewayEvent] = []
         var drainDeadline: Date?
         var failures = 0
+        var nextPurge = Date()
         while true {
+            if let retention = presenceRetention, Date() >= nextPurge, drainDeadline == nil {
+                nextPurge = purge(olderThan: retention)
+            }
             if stopping.load(ordering: .acquiring), drainDeadline == nil {
                 drainDeadline = Date().addingTimeInterval(5)
             }
@@ -87,7 +111,7 @@ final class StoreIngestService: Service, @unchecked Sendable {
                 }
             }
             do {
-                let result = try writer.applyBatch(pending)
+                let result = try wait { [writer, pending] () async throws(CRMStoreError) in try await writer.applyBatch(pending) }
                 applied.withLock { seqs in
                     for (gateway, seq) in result.cursors { seqs[gateway] = max(seqs[gateway] ?? 0, seq) }
                 }
@@ -106,8 +130,44 @@ final class StoreIngestService: Service, @unchecked Sendable {
         }
     }
 
+    /// Deletes presence older than `retention`; returns when to purge next (sooner after a failure).
+    private func purge(olderThan retention: Duration) -> Date {
+        let cutoff = Timestamp(Date().addingTimeInterval(-Double(retention.components.seconds)))
+        do {
+            let gone = try wait { [writer] () async throws(CRMStoreError) in try await writer.purgePresence(before: cutoff) }
+            if gone > 0 { logger.info("CRM store purged old presence", metadata: ["rows": "\(gone)", "before": "\(cutoff.rfc3339)"]) }
+            return Date().addingTimeInterval(3_600)
+        } catch {
+            logger.error("CRM store cannot purge old presence, retrying in a minute: \(error)")
+            return Date().addingTimeInterval(60)
+        }
+    }
+
+    /// Runs an async store call from the ingest thread and waits for it: the thread is this service's
+    /// own, never one of the cooperative pool's, so blocking it starves nothing.
+    private func wait<T: Sendable>(_ body: @escaping @Sendable () async throws(CRMStoreError) -> T) throws(CRMStoreError) -> T {
+        let outcome = Outcome<T>()
+        Task {
+            do throws(CRMStoreError) {
+                outcome.result = .success(try await body())
+            } catch {
+                outcome.result = .failure(error)
+            }
+            outcome.done.signal()
+        }
+        outcome.done.wait()
+        return try outcome.result!.get()
+    }
+
     private func drained() -> Bool {
         guard let target = drainTarget?() else { return true }
         return applied.withLock { ($0[target.gateway] ?? 0) >= target.seq }
     }
+}
+
+/// The result of one store call, handed from the task to the waiting ingest thread; the semaphore
+/// orders the write before the read.
+private final class Outcome<T>: @unchecked Sendable {
+    var result: Result<T, CRMStoreError>?
+    let done = DispatchSemaphore(value: 0)
 }

@@ -1,2 +1,0 @@
-/// The ESC/POS printer tap: bytes pass through to the printer, receipts become transactions.
-public enum ESCPOS {}

@@ -1,0 +1,183 @@
+import Dispatch
+import Foundation
+import GatewayCore
+import Logging
+import Synchronization
+
+/// One POS source the listener serves: its format, its options, its ring and its counters.
+public final class POSSource: Sendable {
+    /// The source's name from the config.
+    public var name: String { sink.source.name }
+    /// How its documents are parsed.
+    public let format: any POSDocumentFormat
+    /// Path, token, drop folder.
+    public let options: POSSourceOptions
+    /// The producer end of the source's ring.
+    public let sink: TransactionSink
+    /// What happened to its documents so far.
+    public let counters = POSSourceCounters()
+
+    /// Creates a source.
+    public init(format: any POSDocumentFormat, options: POSSourceOptions, sink: TransactionSink) {
+        self.format = format
+        self.options = options
+        self.sink = sink
+    }
+}
+
+/// Counts per source; every transaction the listener sees lands in exactly one of them.
+public final class POSSourceCounters: Sendable {
+    /// A point-in-time copy.
+    public struct Snapshot: Sendable, Equatable {
+        /// Transactions published.
+        public var accepted = 0
+        /// Transactions already in the ledger, not published again.
+        public var duplicated = 0
+        /// Transactions refused one by one (missing ids, bad numbers).
+        public var rejected = 0
+        /// Non-sale transactions (POSLog control transactions) counted and skipped.
+        public var ignored = 0
+        /// Whole documents refused (malformed, too large, unauthorized).
+        public var refusedDocuments = 0
+    }
+
+    private let state = Mutex(Snapshot())
+
+    /// Creates zeroed counters.
+    public init() {}
+
+    /// The counts now.
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    func add(_ outcome: POSIngestOutcome) {
+        state.withLock {
+            $0.accepted += outcome.accepted
+            $0.duplicated += outcome.duplicated
+            $0.rejected += outcome.rejected
+            $0.ignored += outcome.ignored
+        }
+    }
+
+    func refused() { state.withLock { $0.refusedDocuments += 1 } }
+}
+
+/// What became of one document: the listener's 200 answer.
+public struct POSIngestOutcome: Sendable, Equatable, Codable {
+    /// Transactions published.
+    public var accepted = 0
+    /// Transactions seen before, not published again.
+    public var duplicated = 0
+    /// Transactions refused, each with its reason in `errors`.
+    public var rejected = 0
+    /// Non-sale transactions skipped.
+    public var ignored = 0
+    /// Why each rejected transaction was refused.
+    public var errors: [String] = []
+
+    /// Creates an outcome.
+    public init(accepted: Int = 0, duplicated: Int = 0, rejected: Int = 0, ignored: Int = 0, errors: [String] = []) {
+        self.accepted = accepted
+        self.duplicated = duplicated
+        self.rejected = rejected
+        self.ignored = ignored
+        self.errors = errors
+    }
+}
+
+/// The one path every POS document takes, from HTTP or from a drop folder: parse, de-duplicate
+/// against the ledger, push into the source's ring, record in the ledger, answer.
+///
+/// All ledger work and ring pushes run on one serial queue: a source's ring is single-producer,
+/// and HTTP handlers and drop-folder watchers run concurrently. It is a dispatch queue, not the
+/// Swift concurrency pool, because a push may wait on a full ring and the ledger fsyncs.
+public final class POSIngestor: Sendable {
+    /// The idempotency ledger shared by all sources.
+    public let ledger: POSLedger
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "pos-ingest")
+
+    /// Creates the ingestion path around a ledger.
+    public init(ledger: POSLedger, logger: Logger) {
+        self.ledger = ledger
+        self.logger = logger
+    }
+
+    /// Parses and ingests one request for `source`.
+    /// - Throws: ``POSIngestError`` when the document is refused as a whole; nothing of it was published.
+    public func ingest(_ request: POSRequest, for source: POSSource, origin: String) async throws(POSIngestError) -> POSIngestOutcome {
+        let result: Result<POSIngestOutcome, POSIngestError> = await withCheckedContinuation { continuation in
+            // Parsing is CPU work on a large document: off the event loops and the cooperative pool.
+            DispatchQueue.global().async {
+                let parsed = Result { () throws(POSIngestError) -> POSDocument in try source.format.parse(request) }
+                guard case .success(let document) = parsed else {
+                    if case .failure(let error) = parsed { continuation.resume(returning: .failure(error)) }
+                    return
+                }
+                self.queue.async { continuation.resume(returning: self.ingestSerially(document, for: source, origin: origin)) }
+            }
+        }
+        switch result {
+        case .success(let outcome): return outcome
+        case .failure(let error):
+            refused(error, for: source, origin: origin)
+            throw error
+        }
+    }
+
+    /// Counts and reports a document refused as a whole (also by the listener, before parsing).
+    public func refused(_ error: POSIngestError, for source: POSSource, origin: String) {
+        source.counters.refused()
+        logger.warning("POS source \(source.name): document from \(origin) refused: \(error.message)", metadata: ["code": "\(error.code)"])
+        // A wrong token is someone else's problem, not the feed's state; a broken document is.
+        if error.code != .unauthorized {
+            source.sink.report(.error, "document from \(origin) refused: \(error.message)")
+        }
+    }
+
+    private func ingestSerially(_ document: POSDocument, for source: POSSource, origin: String) -> Result<POSIngestOutcome, POSIngestError> {
+        let driver = source.format.driver
+        var outcome = POSIngestOutcome(rejected: document.rejected.count, ignored: document.ignored, errors: document.rejected)
+        let deliveryKey = document.deliveryID.map { "\(driver)|delivery|\($0)" }
+        if let deliveryKey, ledger.contains(deliveryKey) {
+            outcome.duplicated = document.transactions.count
+            source.counters.add(outcome)
+            logger.info("POS source \(source.name): delivery \(document.deliveryID ?? "") from \(origin) seen before; nothing published")
+            return .success(outcome)
+        }
+        var fresh: [String] = []
+        var seen = Set<String>()
+        for transaction in document.transactions {
+            let key = "\(driver)|\(transaction.key)"
+            guard !ledger.contains(key), seen.insert(key).inserted else {
+                outcome.duplicated += 1
+                continue
+            }
+            guard source.sink.push(transaction) else {
+                outcome.rejected += 1
+                outcome.errors.append("transaction \(transaction.key): the gateway is stopping; send it again")
+                continue
+            }
+            outcome.accepted += 1
+            fresh.append(key)
+        }
+        if let deliveryKey { fresh.append(deliveryKey) }
+        do {
+            // Pushed first, recorded second: a crash in between re-publishes on the sender's retry
+            // (the store de-duplicates by key) rather than losing a sale the ledger claims to have.
+            try ledger.record(fresh)
+        } catch {
+            source.counters.add(outcome)
+            logger.error("POS source \(source.name): \(error.message); \(outcome.accepted) transactions were published but not recorded")
+            source.sink.report(.error, error.message)
+            return .failure(error)
+        }
+        source.counters.add(outcome)
+        let summary = "\(outcome.accepted) accepted, \(outcome.duplicated) duplicated, \(outcome.rejected) rejected, \(outcome.ignored) ignored"
+        logger.info("POS source \(source.name): document from \(origin): \(summary)")
+        if !outcome.errors.isEmpty {
+            for error in outcome.errors { logger.warning("POS source \(source.name): rejected \(error)") }
+            source.sink.report(.error, "\(outcome.rejected) transactions of a document from \(origin) rejected; first: \(outcome.errors[0])")
+        }
+        return .success(outcome)
+    }
+}
