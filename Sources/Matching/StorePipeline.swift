@@ -30,7 +30,8 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     struct Visit {
         var id: String
         var zones: Int
-        var vipAlerted: Bool
+        /// Whether the visit has been through an entrance: the VIP alert belongs to the first pass.
+        var passedEntrance: Bool
     }
 
     private let configuration: MatchingConfig
@@ -221,13 +222,15 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         let arrival = Arrival(token: customer.token, visit: visit.id, zone: zoneName, reader: reader,
                               firstName: customer.firstName, tier: customer.tier)
         if isNew { emit(.customerArrival(arrival), at: read.timestamp) }
-        if customer.tier == configuration.vipTier, entranceZones.contains(key.zone), !visit.vipAlerted {
+        // Only the first pass through an entrance is an arrival: one promoted while in the store is
+        // not greeted as they walk out.
+        if entranceZones.contains(key.zone), !visit.passedEntrance {
+            visit.passedEntrance = true
             let suppressed = lastVipAlert[customer.id].map {
                 read.timestamp.milliseconds(since: $0) < configuration.vipSuppression.milliseconds
             } ?? false
             // Once per visit, and not again within the window even across visits.
-            visit.vipAlerted = true
-            if !suppressed {
+            if customer.tier == configuration.vipTier, !suppressed {
                 lastVipAlert[customer.id] = read.timestamp
                 emit(.vipArrival(arrival), at: read.timestamp)
             }
@@ -238,7 +241,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private func startVisit() -> Visit {
         visitCounter &+= 1
         let now = Timestamp.now().microseconds
-        return Visit(id: "v\(String(now, radix: 36))\(String(visitCounter, radix: 36))", zones: 0, vipAlerted: false)
+        return Visit(id: "v\(String(now, radix: 36))\(String(visitCounter, radix: 36))", zones: 0, passedEntrance: false)
     }
 
     private func exit(_ gone: PresenceTracker<Subject>.Exit) {

@@ -152,3 +152,29 @@ struct BasketLinkTests {
         #expect(f.pipeline.statistics.snapshot.unlinkedSales == 1)
     }
 }
+
+@Suite("VIP arrival")
+struct VIPArrivalTests {
+    @Test("a customer promoted during a visit is not alerted on the way out, but on the next visit")
+    func promotedMidVisit() {
+        let f = Fixture()
+        // Bo (regular) walks in and on to the floor.
+        f.read(Fixture.regularTag, source: 0, at: 0)
+        f.read(Fixture.regularTag, source: 1, antenna: 1, at: 500)
+        // Promoted while in the store.
+        f.pipeline.replace(directory: Directory(customers: [
+            .init(id: "C2", token: "tok-reg", firstName: "Bo", tier: "vip", recognitionConsent: true, credentials: [Fixture.regularTag.hex]),
+        ], products: []))
+        f.tick(at: 1_000)
+        // The door reader loses him for longer than the absence, then sees him leave: same visit (still on the floor).
+        f.read(Fixture.regularTag, source: 1, antenna: 1, at: 4_000)
+        f.tick(at: 4_100)
+        f.read(Fixture.regularTag, source: 0, at: 4_200)
+        #expect(f.sink.count(.vipArrival) == 0)
+        // Gone, then back the next day: a VIP arrival.
+        f.tick(at: 20_000)
+        f.read(Fixture.regularTag, source: 0, at: 86_400_000)
+        #expect(f.sink.count(.vipArrival) == 1)
+        #expect(f.sink.count(.customerArrival) == 2)
+    }
+}
