@@ -30,7 +30,8 @@ public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
     /// Reads `pos:`; every error names its key path.
     public init(config: ConfigMap) throws {
         if let listen: String = try config.optional("listen") {
-            (host, port) = try Self.parseListen(listen, path: config.path(of: "listen"))
+            let address = try ListenAddress.parse(listen, path: config.path(of: "listen"))
+            (host, port) = (address.host, address.port)
         }
         allowNonLoopback = try config.value("allowNonLoopback", default: allowNonLoopback)
         maxBodyBytes = try config.value("maxBodyBytes", default: maxBodyBytes)
@@ -53,36 +54,10 @@ public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
 
     /// Checks what spans keys: a non-loopback listener needs `allowNonLoopback`.
     public func validate(path: String) throws {
-        if !Self.isLoopback(host), !allowNonLoopback {
+        if !ListenAddress.isLoopback(host), !allowNonLoopback {
             throw ConfigError(.invalidValue, at: path.isEmpty ? "listen" : "\(path).listen",
                               "'\(listen)' is not a loopback address; set allowNonLoopback: true to accept POS documents from the network")
         }
-    }
-
-    /// Parses `HOST:PORT` (`[::1]:8081` for IPv6).
-    public static func parseListen(_ text: String, path: String) throws -> (host: String, port: Int) {
-        var host: Substring
-        let portText: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ConfigError(.invalidValue, at: path, "'\(text)' is not HOST:PORT") }
-            portText = rest.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { throw ConfigError(.invalidValue, at: path, "'\(text)' is not HOST:PORT") }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        if host.isEmpty { host = "127.0.0.1" }
-        guard let port = Int(portText), (1...65_535).contains(port) else {
-            throw ConfigError(.invalidValue, at: path, "'\(text)' is not a port (1–65535)")
-        }
-        return (String(host), port)
-    }
-
-    /// Loopback: `localhost`, `127.0.0.0/8`, `::1`.
-    public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
 

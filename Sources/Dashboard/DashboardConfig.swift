@@ -47,7 +47,8 @@ public struct DashboardConfig: ConfigSection, Sendable, Equatable {
     public init(config: ConfigMap) throws {
         enabled = try config.value("enabled", default: enabled)
         if let listen: String = try config.optional("listen") {
-            (host, port) = try Self.parseListen(listen, path: config.path(of: "listen"))
+            let address = try ListenAddress.parse(listen, path: config.path(of: "listen"))
+            (host, port) = (address.host, address.port)
         }
         allowNonLoopback = try config.value("allowNonLoopback", default: allowNonLoopback)
         sessionTTL = try config.value("sessionTTL", default: sessionTTL)
@@ -74,7 +75,7 @@ public struct DashboardConfig: ConfigSection, Sendable, Equatable {
     public var listen: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     /// Whether ``host`` is a loopback address.
-    public var isLoopback: Bool { Self.isLoopback(host) }
+    public var isLoopback: Bool { ListenAddress.isLoopback(host) }
 
     /// Checks what spans keys: a non-loopback listener needs `allowNonLoopback`.
     public func validate(path: String) throws {
@@ -83,31 +84,5 @@ public struct DashboardConfig: ConfigSection, Sendable, Equatable {
             throw ConfigError(.invalidValue, at: listenPath,
                               "'\(listen)' is not a loopback address; set allowNonLoopback: true to serve staff on the network")
         }
-    }
-
-    /// Parses `HOST:PORT` (`[::1]:8080` for IPv6); errors read `'127.0.0.1:99999' is not a port (1–65535)`.
-    public static func parseListen(_ text: String, path: String) throws -> (host: String, port: Int) {
-        var host: Substring
-        let portText: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ConfigError(.invalidValue, at: path, "'\(text)' is not HOST:PORT") }
-            portText = rest.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { throw ConfigError(.invalidValue, at: path, "'\(text)' is not HOST:PORT") }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        if host.isEmpty { host = "127.0.0.1" }
-        guard let port = Int(portText), (1...65535).contains(port) else {
-            throw ConfigError(.invalidValue, at: path, "'\(text)' is not a port (1–65535)")
-        }
-        return (String(host), port)
-    }
-
-    /// Loopback: `localhost`, `127.0.0.0/8`, `::1`.
-    public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

@@ -42,7 +42,7 @@ struct DashboardCommand: AsyncParsableCommand {
             if let problem = BusConfig.problem(endpoint: endpoint) { throw ValidationError("--connect \(endpoint): \(problem)") }
         }
         do {
-            _ = try DashboardConfig.parseListen(listen, path: "--listen")
+            _ = try ListenAddress.parse(listen, path: "--listen")
         } catch {
             throw ValidationError("\(error)")
         }
@@ -52,7 +52,8 @@ struct DashboardCommand: AsyncParsableCommand {
         let logger = makeLogger(label: "gateway.dashboard", level: logLevel)
         var configuration = DashboardConfig()
         do {
-            (configuration.host, configuration.port) = try DashboardConfig.parseListen(listen, path: "--listen")
+            let address = try ListenAddress.parse(listen, path: "--listen")
+            (configuration.host, configuration.port) = (address.host, address.port)
             configuration.allowNonLoopback = allowNonLoopback
             try configuration.validate(path: "--listen")
         } catch {
