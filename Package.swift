@@ -101,9 +101,15 @@ let package = Package(
             path: "Drivers/USBHID",
             swiftSettings: swiftSettings
         ),
+        // The raw tty the serial drivers share.
+        .target(
+            name: "TTY",
+            path: "Drivers/TTY",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SerialM100",
-            dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatewayCore", "TTY", .product(name: "Logging", package: "swift-log")],
             path: "Drivers/SerialM100",
             swiftSettings: swiftSettings
         ),
@@ -137,7 +143,7 @@ let package = Package(
         ),
         .target(
             name: "ESCPOS",
-            dependencies: ["GatewayCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatewayCore", "TTY", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Drivers/ESCPOS",
             swiftSettings: swiftSettings
         ),
