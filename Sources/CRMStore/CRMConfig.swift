@@ -9,6 +9,8 @@ import GatewayCore
 ///   embedded: true
 ///   retention:
 ///     presence: 7d
+///     visits: 365d
+///     transactions: 0s        # keep; e.g. 3650d for a ten-year tax period
 ///   seed:
 ///     customers: customers.csv
 ///     products: products.csv
@@ -68,22 +70,55 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         }
     }
 
-    /// How long raw data is kept: `crm.retention`. Visits and sales are always kept.
+    /// How long data is kept: `crm.retention`. Each table has its own age; `0s` keeps it for ever.
+    ///
+    /// Raw presence is kept for hours to days, visits (the aggregate) for a year, and sales for as long
+    /// as the store's tax period needs, which only the store knows: so sales are kept unless it says.
     public struct Retention: ConfigSection, Sendable, Equatable {
         /// How long raw presence rows are kept; `nil` (`0s` in the config) keeps them for ever.
         public var presence: Duration? = .seconds(7 * 86_400)
+        /// How long visits are kept, counted from their end (their start when they never ended); `nil` keeps them.
+        public var visits: Duration? = .seconds(365 * 86_400)
+        /// How long sales are kept, counted from their `ended_at`, with their lines and tenders; `nil` keeps them.
+        public var transactions: Duration?
 
-        /// The defaults: presence for 7 days.
+        /// The shortest presence age accepted: a shorter one would delete rows the store is still linking.
+        public static let shortestPresence: Duration = .seconds(60)
+        /// The shortest visit or sale age accepted: a unit typo (`365m` for `365d`) must not wipe history.
+        public static let shortestHistory: Duration = .seconds(86_400)
+
+        /// The defaults: presence for 7 days, visits for 365 days, sales for ever.
         public init() {}
+
+        /// Explicit ages; `nil` keeps that table for ever.
+        public init(presence: Duration?, visits: Duration?, transactions: Duration?) {
+            self.presence = presence
+            self.visits = visits
+            self.transactions = transactions
+        }
 
         /// Reads `crm.retention`.
         public init(config: ConfigMap) throws {
-            let value: Duration = try config.value("presence", default: .seconds(7 * 86_400))
-            guard value == .zero || value >= .seconds(60) else {
-                throw ConfigError(.invalidValue, at: config.path(of: "presence"),
-                                  "\(value.milliseconds)ms is too short (at least 1m, or 0s to keep presence for ever)")
+            presence = try Self.age(config, "presence", default: presence, shortest: Self.shortestPresence, keeping: "presence")
+            visits = try Self.age(config, "visits", default: visits, shortest: Self.shortestHistory, keeping: "visits")
+            transactions = try Self.age(config, "transactions", default: transactions, shortest: Self.shortestHistory, keeping: "sales")
+        }
+
+        /// Why `value` cannot be the age of `what` ("presence", "visits", "sales"); `nil` when it can.
+        /// `0s` (keep for ever) always can.
+        public static func problem(_ value: Duration, shortest: Duration, keeping what: String) -> String? {
+            guard value != .zero, value < shortest else { return nil }
+            let unit = shortest >= .seconds(86_400) ? "\(shortest.components.seconds / 86_400)d" : "\(shortest.components.seconds / 60)m"
+            return "\(value.milliseconds)ms is too short (at least \(unit), or 0s to keep \(what) for ever)"
+        }
+
+        private static func age(_ config: ConfigMap, _ key: String, default fallback: Duration?, shortest: Duration,
+                                keeping what: String) throws -> Duration? {
+            let value: Duration = try config.value(key, default: fallback ?? .zero)
+            if let problem = problem(value, shortest: shortest, keeping: what) {
+                throw ConfigError(.invalidValue, at: config.path(of: key), problem)
             }
-            presence = value == .zero ? nil : value
+            return value == .zero ? nil : value
         }
     }
 
@@ -94,7 +129,7 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
     public var url: String?
     /// Where events are written: `url` when given, else the SQLite file `db`.
     public var location: StoreLocation = .sqlite(path: ".gateway/crm.sqlite")
-    /// Retention of raw data.
+    /// How long presence, visits and sales are kept.
     public var retention = Retention()
     /// Whether the store runs inside `gateway run`; `false` when a separate `gateway store` process subscribes instead.
     public var embedded: Bool = true

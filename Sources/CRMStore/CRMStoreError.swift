@@ -16,6 +16,8 @@ public struct CRMStoreError: Error, Sendable, Equatable, CustomStringConvertible
         public static let write = Code(name: "write")
         /// Rows could not be read back.
         public static let query = Code(name: "query")
+        /// The customer (or other record) asked for is not in the store.
+        public static let notFound = Code(name: "notFound")
         /// The code's name.
         public var description: String { name }
     }

@@ -13,7 +13,7 @@ struct GatewayCommand: AsyncParsableCommand {
             Start with `gateway run`: it runs the simulated store of Config/gateway.yaml, no hardware needed.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ImportCommand.self, StoreCommand.self, TailCommand.self, DoctorCommand.self, DashboardCommand.self, UsersCommand.self, EPCCommand.self, BenchCommand.self, SegmentCommand.self, KeysCommand.self]
+        subcommands: [RunCommand.self, ImportCommand.self, StoreCommand.self, TailCommand.self, DoctorCommand.self, DashboardCommand.self, UsersCommand.self, EPCCommand.self, BenchCommand.self, SegmentCommand.self, KeysCommand.self, ConsentCommand.self, EraseCommand.self, ExportCommand.self, PurgeCommand.self]
     )
 }
 

@@ -233,7 +233,7 @@ private let asOf = Day(iso: "2024-06-30")!
         #expect(history.first.map { [$0[0], $0[1], $0[2], $0[3]] as [String?] } == ["C-1", "regular", "vip", "qualified"])
         #expect(runs == 1)
 
-        let waiting = try scratch.database.waitingSegmentChanges()
+        let waiting = try scratch.database.segmentOutbox.waiting()
         #expect(waiting.map(\.token) == [scratch.tokenizer.token(for: "C-1"), scratch.tokenizer.token(for: "C-2")])
         let ada = try #require(waiting.first)
         #expect(ada.tier == "vip")
@@ -245,7 +245,7 @@ private let asOf = Day(iso: "2024-06-30")!
         let again = try SegmentationJob(database: scratch.database, settings: vipSettings(), logger: scratch.logger).run(asOf: asOf)
         #expect(again.published == 0)
         #expect(again.tierChanges == 0)
-        #expect(try scratch.database.waitingSegmentChanges().count == 2)
+        #expect(try scratch.database.segmentOutbox.waiting().count == 2)
     }
 
     @Test func anObjectionRemovesTheSegmentAndTheTierAtTheNextRun() throws {
@@ -271,7 +271,7 @@ private let asOf = Day(iso: "2024-06-30")!
         }
         #expect(segmented == ["C-1", "C-2"])
         #expect(reason == "objected")
-        let last = try #require(try scratch.database.waitingSegmentChanges().last)
+        let last = try #require(try scratch.database.segmentOutbox.waiting().last)
         #expect(last.token == scratch.tokenizer.token(for: "C-3"))
         #expect(last.segment == "")
         #expect(last.tier == "regular")
@@ -288,17 +288,17 @@ private let asOf = Day(iso: "2024-06-30")!
     @Test func theOutboxGoesWaitingAnnouncedConfirmedAndReopens() throws {
         let scratch = try store()
         _ = try SegmentationJob(database: scratch.database, settings: vipSettings(), logger: scratch.logger).run(asOf: asOf)
-        let waiting = try scratch.database.waitingSegmentChanges()
+        let waiting = try scratch.database.segmentOutbox.waiting()
         #expect(waiting.count == 2)
-        try scratch.database.markSegmentChangesAnnounced(waiting.map(\.id), afterSeq: 41)
-        #expect(try scratch.database.waitingSegmentChanges().isEmpty)
-        let unconfirmed = try scratch.database.unconfirmedSegmentChanges()
+        try scratch.database.segmentOutbox.markAnnounced(waiting.map(\.id), afterSeq: 41)
+        #expect(try scratch.database.segmentOutbox.waiting().isEmpty)
+        let unconfirmed = try scratch.database.segmentOutbox.unconfirmed()
         #expect(unconfirmed.map(\.announcedAfter) == [41, 41])
-        try scratch.database.confirmSegmentChanges([waiting[0].changeID: 42])
-        try scratch.database.reopenSegmentChanges(unconfirmed.map(\.id))
+        try scratch.database.segmentOutbox.confirm([waiting[0].changeID: 42])
+        try scratch.database.segmentOutbox.reopen(unconfirmed.map(\.id))
         // Only the unconfirmed one goes back in the queue.
-        #expect(try scratch.database.waitingSegmentChanges().map(\.changeID) == [waiting[1].changeID])
-        #expect(try scratch.database.pendingSegmentChangeCount() == 1)
+        #expect(try scratch.database.segmentOutbox.waiting().map(\.changeID) == [waiting[1].changeID])
+        #expect(try scratch.database.segmentOutbox.pendingCount() == 1)
     }
 }
 
@@ -334,7 +334,7 @@ private let asOf = Day(iso: "2024-06-30")!
         let history = try scratch.file("history.csv", "customer_id,date,amount\nC-1,2024-01-10,600.00\n")
         _ = try scratch.importer.importTransactions(file: history, tokenizer: scratch.tokenizer)
         _ = try SegmentationJob(database: scratch.database, settings: vipSettings(), logger: scratch.logger).run(asOf: asOf)
-        let promotion = try #require(try scratch.database.waitingSegmentChanges().first)
+        let promotion = try #require(try scratch.database.segmentOutbox.waiting().first)
         // A later run (a year on, no spend) demotes before the promotion reached the bus.
         _ = try SegmentationJob(database: scratch.database, settings: vipSettings(), logger: scratch.logger).run(asOf: Day(iso: "2025-06-30")!)
         #expect(try scratch.database.loadMasterData().customers.first?.tier == "regular")

@@ -68,6 +68,44 @@ struct GatewayConfigTests {
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "nil") does not mention \(expected)")
     }
 
+    @Test("crm.retention: presence 7d, visits 365d and sales kept unless the store says")
+    func retentionDefaults() throws {
+        let retention = try load("").crm.retention
+        #expect(retention.presence == .seconds(7 * 86_400))
+        #expect(retention.visits == .seconds(365 * 86_400))
+        #expect(retention.transactions == nil)
+    }
+
+    @Test("crm.retention.visits and .transactions take durations; 0s keeps for ever")
+    func retentionAges() throws {
+        let set = try load("crm:\n  retention:\n    presence: 12h\n    visits: 90d\n    transactions: 3650d\n").crm.retention
+        #expect(set.presence == .seconds(43_200))
+        #expect(set.visits == .seconds(90 * 86_400))
+        #expect(set.transactions == .seconds(3_650 * 86_400))
+        let kept = try load("crm:\n  retention:\n    presence: 0s\n    visits: 0s\n    transactions: 0s\n").crm.retention
+        #expect(kept.presence == nil && kept.visits == nil && kept.transactions == nil)
+        // Setting one age leaves the others at their defaults.
+        let one = try load("crm:\n  retention:\n    transactions: 2555d\n").crm.retention
+        #expect(one.presence == .seconds(7 * 86_400))
+        #expect(one.visits == .seconds(365 * 86_400))
+        #expect(one.transactions == .seconds(2_555 * 86_400))
+    }
+
+    @Test("bad crm.retention ages name their key path", arguments: [
+        ("crm:\n  retention:\n    visits: soon\n", "crm.retention.visits: 'soon' is not a duration"),
+        ("crm:\n  retention:\n    visits: 365m\n", "crm.retention.visits: 21900000ms is too short (at least 1d, or 0s to keep visits for ever)"),
+        ("crm:\n  retention:\n    visits: -1d\n", "crm.retention.visits"),
+        ("crm:\n  retention:\n    transactions: ten years\n", "crm.retention.transactions: 'ten years' is not a duration"),
+        ("crm:\n  retention:\n    transactions: 12h\n", "crm.retention.transactions: 43200000ms is too short (at least 1d, or 0s to keep sales for ever)"),
+        ("crm:\n  retention:\n    presence: 30s\n", "crm.retention.presence: 30000ms is too short (at least 1m"),
+        ("crm:\n  retention:\n    sales: 10d\n", "crm.retention.sales: unknown key"),
+    ])
+    func badRetention(yaml: String, expected: String) {
+        let error = error(yaml)
+        #expect(error != nil, "accepted: \(yaml)")
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "nil") does not mention \(expected)")
+    }
+
     @Test("--reader pairs with the --zone that follows it")
     func readerPairs() throws {
         let readers = ReaderArgument.parse(arguments: ["run", "--reader", "llrp://a", "--zone", "floor", "--reader=llrp://b", "--no-simulator"])

@@ -39,6 +39,9 @@ public final class CRMDatabase: Sendable {
             // In WAL mode NORMAL still never corrupts and never splits a transaction; a power cut may
             // lose the last commits, rows and bus cursor together, and the journal replays them.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Deleted rows are overwritten with zeros, not left in free pages: an erasure or a
+            // retention purge must not leave the data readable in the file. Deletes are rare.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

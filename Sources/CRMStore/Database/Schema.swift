@@ -10,6 +10,7 @@ enum Schema {
         migrator.registerMigration("v1", migrate: createVersion1)
         migrator.registerMigration("v2-staff-users", migrate: createStaffUsers)
         migrator.registerMigration("v3-segmentation", migrate: createSegmentation)
+        migrator.registerMigration("v4-privacy", migrate: createPrivacy)
         return migrator
     }
 
@@ -243,6 +244,42 @@ enum Schema {
                 published_seq INTEGER
             );
             CREATE INDEX segment_outbox_pending ON segment_outbox(id) WHERE published_seq IS NULL;
+            """)
+    }
+
+    /// Consent per purpose with version and time, the consent history, and the erasure outbox.
+    private static func createPrivacy(_ db: Database) throws {
+        // `consent_at` stays the recognition time (older readers know it). Marketing is opt-in: no
+        // existing customer ever agreed to it, so the default is 0. `consent_history` is the proof of
+        // what was agreed when and how; it goes with the customer on erasure. The erasure outbox holds
+        // only the token to publish: the customer id is gone the moment the erasure commits.
+        try db.execute(sql: """
+            ALTER TABLE customers ADD COLUMN recognition_consent_version TEXT;
+            ALTER TABLE customers ADD COLUMN profiling_consent_at TEXT;
+            ALTER TABLE customers ADD COLUMN profiling_consent_version TEXT;
+            ALTER TABLE customers ADD COLUMN marketing_consent INTEGER NOT NULL DEFAULT 0 CHECK (marketing_consent IN (0, 1));
+            ALTER TABLE customers ADD COLUMN marketing_consent_at TEXT;
+            ALTER TABLE customers ADD COLUMN marketing_consent_version TEXT;
+            CREATE TABLE consent_history (
+                id INTEGER PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers(customer_id) ON DELETE CASCADE,
+                purpose TEXT NOT NULL CHECK (purpose IN ('recognition', 'profiling', 'marketing')),
+                granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+                version TEXT,
+                changed_at TEXT NOT NULL,
+                source TEXT NOT NULL
+            );
+            CREATE INDEX consent_history_by_customer ON consent_history(customer_id);
+            CREATE TABLE erasure_outbox (
+                id INTEGER PRIMARY KEY,
+                change_id TEXT NOT NULL UNIQUE,
+                token TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                announced_at TEXT,
+                announced_after INTEGER,
+                published_seq INTEGER
+            );
+            CREATE INDEX erasure_outbox_pending ON erasure_outbox(id) WHERE published_seq IS NULL;
             """)
     }
 }

@@ -269,6 +269,7 @@ struct PostgresBatch {
     /// Forgets a token: the customer and their movements go; visits and sales stay, anonymous.
     private func erase(token: String) async throws {
         try await connection.query("DELETE FROM customers WHERE token = \(token)", logger: logger)
+        try await connection.query("DELETE FROM segment_outbox WHERE token = \(token)", logger: logger)
         try await connection.query("DELETE FROM presence WHERE token = \(token)", logger: logger)
         try await connection.query("UPDATE visits SET token = NULL WHERE token = \(token)", logger: logger)
         try await connection.query("UPDATE transactions SET token = NULL WHERE token = \(token)", logger: logger)

@@ -148,6 +148,44 @@ public final class PostgresStoreWriter: CRMEventStore, Service {
         }
     }
 
+    /// Deletes presence, visits and sales older than their cutoffs in one transaction, as
+    /// ``CRMDatabase/purge(presenceBefore:visitsBefore:transactionsBefore:dryRun:)`` does on SQLite;
+    /// lines and tenders go with their sale (`ON DELETE CASCADE`).
+    public func purge(presenceBefore presence: Timestamp?, visitsBefore visits: Timestamp?,
+                      transactionsBefore transactions: Timestamp?) async throws(CRMStoreError) -> PurgeReport {
+        guard presence != nil || visits != nil || transactions != nil else { return PurgeReport() }
+        try await migrate()
+        let logger = self.logger
+        let description = CRMDatabase.describe(presence: presence, visits: visits, transactions: transactions)
+        return try await leased("purge \(description)") { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                // The cutoffs travel as RFC 3339 text and are cast on the server: the columns are timestamptz.
+                func count(_ query: PostgresQuery) async throws -> Int {
+                    for try await count in try await connection.query(query, logger: logger).decode(Int64.self) { return Int(count) }
+                    return 0
+                }
+                var report = PurgeReport()
+                if let text = presence?.rfc3339 {
+                    report.presence = try await count("""
+                        WITH gone AS (DELETE FROM presence WHERE ts < \(text)::timestamptz RETURNING 1) SELECT count(*) FROM gone
+                        """)
+                }
+                if let text = visits?.rfc3339 {
+                    report.visits = try await count("""
+                        WITH gone AS (DELETE FROM visits WHERE coalesce(ended_at, started_at) < \(text)::timestamptz RETURNING 1)
+                        SELECT count(*) FROM gone
+                        """)
+                }
+                if let text = transactions?.rfc3339 {
+                    report.transactions = try await count("""
+                        WITH gone AS (DELETE FROM transactions WHERE ended_at < \(text)::timestamptz RETURNING 1) SELECT count(*) FROM gone
+                        """)
+                }
+                return report
+            }
+        }
+    }
+
     /// Runs `body` on a leased connection; fails when none is leased within `connectTimeout` (the server
     /// is down or refuses us) rather than waiting for ever, so the caller can log and retry.
     func leased<T: Sendable>(_ operation: String, code: CRMStoreError.Code = .write,

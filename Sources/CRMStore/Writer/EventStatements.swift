@@ -36,7 +36,7 @@ struct EventStatements {
                 """).execute(arguments: [status.reader, status.state.rawValue, status.message, Int64(clamping: status.reads),
                                          Int64(clamping: status.drops), event.ts.rfc3339])
         case .customerErased(let erased):
-            try erase(token: erased.token)
+            _ = try CRMDatabase.eraseRows(db, token: erased.token)
         case .customerSegment(let change):
             try applySegment(change, event: event)
         case .basketLink:
@@ -146,14 +146,5 @@ struct EventStatements {
             INSERT INTO customer_segments (customer_id, segment, tier, as_of) VALUES (?, ?, ?, ?)
             ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, tier = excluded.tier, as_of = excluded.as_of
             """).execute(arguments: [customer, change.segment, change.tier, String(event.ts.rfc3339.prefix(10))])
-    }
-
-    /// Forgets a token: the customer and their credentials go, their movements go, and visits and
-    /// sales stay as anonymous counts (sales are kept for the tax period).
-    private func erase(token: String) throws {
-        try db.cachedStatement(sql: "DELETE FROM customers WHERE token = ?").execute(arguments: [token])
-        try db.cachedStatement(sql: "DELETE FROM presence WHERE token = ?").execute(arguments: [token])
-        try db.cachedStatement(sql: "UPDATE visits SET token = NULL WHERE token = ?").execute(arguments: [token])
-        try db.cachedStatement(sql: "UPDATE transactions SET token = NULL WHERE token = ?").execute(arguments: [token])
     }
 }

@@ -88,6 +88,9 @@ public struct StoreWriter: Sendable {
             }
             return ApplyResult(applied: applied, skipped: skipped, cursors: cursors)
         }
+        if events.contains(where: { $0.type == .customerErased }) {
+            database.truncateWriteAheadLog(after: "an erasure from the bus")
+        }
         if result.skipped > 0 {
             logger.debug("events already in the store were skipped", metadata: ["skipped": "\(result.skipped)"])
         }
@@ -121,7 +124,7 @@ public struct StoreWriter: Sendable {
 }
 
 /// What the store ingest needs of a back end: apply batches exactly once per seq, tell the cursors,
-/// purge old raw presence, close.
+/// purge what retention says is due, close.
 ///
 /// Two back ends conform: ``StoreWriter`` (SQLite through GRDB, one store) and
 /// ``PostgresStoreWriter`` (PostgreSQL through PostgresNIO, a chain of stores). Both keep the same
@@ -144,6 +147,13 @@ public protocol CRMEventStore: Sendable {
 
     /// Deletes raw presence rows older than `cutoff` and returns how many went; visits and sales stay.
     func purgePresence(before cutoff: Timestamp) async throws(CRMStoreError) -> Int
+
+    /// Deletes, in one transaction, presence older than `presenceBefore`, visits that ended (or, never
+    /// ended, started) before `visitsBefore`, and sales that ended before `transactionsBefore` with
+    /// their lines and tenders; a `nil` cutoff keeps that table. Returns the rows removed per table.
+    ///
+    /// - Throws: ``CRMStoreError`` when the transaction fails; then nothing was deleted.
+    func purge(presenceBefore: Timestamp?, visitsBefore: Timestamp?, transactionsBefore: Timestamp?) async throws(CRMStoreError) -> PurgeReport
 }
 
 extension StoreWriter: CRMEventStore {

@@ -1,16 +1,27 @@
 import Crypto
 import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Derives the pseudonymous token that stands for a customer on the bus, in the journal and on the dashboard.
 ///
 /// The token is a keyed HMAC-SHA256 of the customer id, truncated to 128 bits and written as 32 hex
 /// digits. Without the key nobody can link a token to a loyalty number, and the key lives outside
-/// the database (a file or an environment variable).
+/// the database (a file or an environment variable). The key can be replaced with
+/// ``TokenKeyRotation`` (`gateway keys rotate`).
 public struct CustomerTokenizer: Sendable {
     private let keyBytes: [UInt8]
 
     /// The environment variable that, when set, holds the key as hex; it takes precedence over the file.
     public static let environmentVariable = "GATEWAY_TOKEN_KEY"
+
+    /// The size of the keys this type generates: 256 bits, SHA-256's block-size-safe choice for HMAC.
+    public static let generatedKeyByteCount = 32
 
     /// Creates a tokenizer with raw key bytes (at least 16).
     public init(keyBytes: [UInt8]) {
@@ -34,39 +45,332 @@ public struct CustomerTokenizer: Sendable {
     /// fresh random key when it does not exist yet.
     public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CustomerTokenizer {
         if let hex = environment[environmentVariable] {
-            guard let id = TagID(hex: hex.trimmingCharacters(in: .whitespacesAndNewlines)), id.byteCount >= 16 else {
+            guard let bytes = parse(hex) else {
                 throw GatewayCoreError(.tokenKey, "\(environmentVariable) must hold at least 32 hex digits")
             }
-            return CustomerTokenizer(keyBytes: id.bytes)
+            return CustomerTokenizer(keyBytes: bytes)
         }
-        let manager = FileManager.default
-        if manager.fileExists(atPath: file) {
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw GatewayCoreError(.tokenKey, "cannot read token key file \(file): \(error.localizedDescription)")
-            }
-            guard let id = TagID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), id.byteCount >= 16 else {
-                throw GatewayCoreError(.tokenKey, "token key file \(file) must hold at least 32 hex digits")
-            }
-            return CustomerTokenizer(keyBytes: id.bytes)
+        if FileManager.default.fileExists(atPath: file) {
+            return try read(keyFile: file)
         }
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let directory = (file as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw GatewayCoreError(.tokenKey, "cannot create token key file \(file): \(error.localizedDescription)")
+            }
+        }
+        let bytes = generateKey()
+        // Exclusive: when two processes start on a fresh data folder at once (a gateway and an import),
+        // the second must use the first one's key, not replace it with its own.
+        if try write(keyBytes: bytes, to: file, exclusive: true) {
+            return CustomerTokenizer(keyBytes: bytes)
+        }
+        return try read(keyFile: file)
+    }
+
+    /// A fresh random key of ``generatedKeyByteCount`` bytes.
+    public static func generateKey() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    }
+
+    /// Reads the key in `keyFile`: at least 32 hex digits, surrounding white space ignored.
+    ///
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when the file cannot be read or holds no usable key.
+    public static func read(keyFile: String) throws(GatewayCoreError) -> CustomerTokenizer {
+        let text: String
         do {
-            if !directory.isEmpty {
-                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            let hex = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
-            guard manager.createFile(atPath: file, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw GatewayCoreError(.tokenKey, "cannot create token key file \(file)")
-            }
-        } catch let error as GatewayCoreError {
-            throw error
+            text = try String(contentsOfFile: keyFile, encoding: .utf8)
         } catch {
-            throw GatewayCoreError(.tokenKey, "cannot create token key file \(file): \(error.localizedDescription)")
+            throw GatewayCoreError(.tokenKey, "cannot read token key file \(keyFile): \(error.localizedDescription)")
+        }
+        guard let bytes = parse(text) else {
+            throw GatewayCoreError(.tokenKey, "token key file \(keyFile) must hold at least 32 hex digits")
         }
         return CustomerTokenizer(keyBytes: bytes)
+    }
+
+    /// Writes `keyBytes` as hex to `file`, mode 0600, so that a crash at any moment leaves either the
+    /// old file or the whole new one, never a part of it.
+    ///
+    /// The key goes to a temporary file beside `file` (created 0600, so it is never readable by others),
+    /// is synced, and is then renamed over `file` (or, with `exclusive`, linked to it, which fails when
+    /// `file` exists); the folder is synced so the name survives a power cut too.
+    ///
+    /// - Returns: `false` when `exclusive` and `file` already existed (nothing was changed); else `true`.
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when the file cannot be written.
+    @discardableResult
+    public static func write(keyBytes: [UInt8], to file: String, exclusive: Bool = false) throws(GatewayCoreError) -> Bool {
+        let hex = keyBytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        return try KeyFileSystem.writeAtomically(Array(hex.utf8), to: file, exclusive: exclusive)
+    }
+
+    /// The key bytes of `text` (hex, at least 16 bytes); `nil` when it is not one.
+    static func parse(_ text: String) -> [UInt8]? {
+        guard let id = TagID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), id.byteCount >= 16 else { return nil }
+        return id.bytes
+    }
+}
+
+/// The steps of `gateway keys rotate` that concern the key files, in the order that makes a crash at
+/// any point resumable.
+///
+/// Beside the key file `K` a rotation uses `K.new` (the key being introduced), `K.previous` (the key it
+/// replaced, kept until the operator deletes it) and `K.lock` (held while a rotation runs). The whole
+/// rotation is:
+///
+/// 1. ``prepare()``: write a fresh key to `K.new` (synced, mode 0600), or reuse the one an interrupted
+///    rotation left there;
+/// 2. the caller re-tokenises the stored tokens with ``Keys/new`` in one durable transaction, mapping
+///    from the tokens of ``Keys/former`` too;
+/// 3. ``install()``: copy `K` to `K.previous`, then rename `K.new` over `K`.
+///
+/// `K` exists at every instant and holds a complete key: the old one until the final rename, the new one
+/// after it. A crash before step 3 leaves `K.new` behind, and running the rotation again reuses it:
+/// step 2 is idempotent (customers that already carry the new token keep it), so it does not matter
+/// whether the crash came before or after the commit.
+public struct TokenKeyRotation: Sendable {
+    /// The keys a rotation works with.
+    public struct Keys: Sendable {
+        /// The key in the key file: the one the stored tokens were made with, unless the rotation is being resumed after its commit.
+        public var current: CustomerTokenizer
+        /// The key an earlier rotation replaced (`K.previous`), when the operator has not deleted it.
+        public var previous: CustomerTokenizer?
+        /// The key being introduced.
+        public var new: CustomerTokenizer
+        /// Whether ``new`` came from `K.new` left by an interrupted rotation.
+        public var resumed: Bool
+
+        /// The keys whose tokens, wherever they are still stored for a known customer, become that
+        /// customer's new token: the current key, and the previous one (rows written with it while an
+        /// earlier rotation was in flight).
+        public var former: [CustomerTokenizer] {
+            [current] + (previous.map { [$0] } ?? [])
+        }
+    }
+
+    /// Held while a rotation runs, so two rotations of one key file never interleave their steps; the
+    /// operating system releases it when the process ends, however it ends.
+    public final class Lock {
+        private var descriptor: Int32
+
+        fileprivate init(descriptor: Int32) {
+            self.descriptor = descriptor
+        }
+
+        /// Releases the lock; also done on deinit.
+        public func release() {
+            guard descriptor >= 0 else { return }
+            KeyFileSystem.close(descriptor)
+            descriptor = -1
+        }
+
+        deinit { release() }
+    }
+
+    /// The key file being rotated.
+    public let keyFile: String
+    private let logger: Logger
+
+    /// Where the key being introduced waits until the stored tokens carry it.
+    public var newKeyFile: String { keyFile + ".new" }
+    /// Where the replaced key is kept until the operator deletes it.
+    public var previousKeyFile: String { keyFile + ".previous" }
+    /// The lock file of rotations of this key.
+    public var lockFile: String { keyFile + ".lock" }
+
+    /// Whether a rotation was interrupted before its last step: `K.new` exists.
+    public var isInterrupted: Bool { FileManager.default.fileExists(atPath: newKeyFile) }
+
+    /// A rotation of `keyFile`.
+    ///
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when `GATEWAY_TOKEN_KEY` is set in `environment`:
+    ///   the key then comes from whoever sets the variable, and a file this process rewrote would not
+    ///   be the key the next gateway runs with.
+    public init(keyFile: String, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) throws(GatewayCoreError) {
+        if environment[CustomerTokenizer.environmentVariable] != nil {
+            throw GatewayCoreError(.tokenKey, """
+                \(CustomerTokenizer.environmentVariable) is set: the token key comes from the environment, not from a file this command \
+                may rewrite; rotate it where it is managed (unset the variable to rotate \(keyFile) instead)
+                """)
+        }
+        self.keyFile = keyFile
+        self.logger = logger
+    }
+
+    /// Takes the rotation lock.
+    ///
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when another rotation of the same key holds it, or
+    ///   the lock file cannot be made.
+    public func lock() throws(GatewayCoreError) -> Lock {
+        let fd = KeyFileSystem.open(lockFile, O_RDWR | O_CREAT, mode: 0o600)
+        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot open \(lockFile): \(KeyFileSystem.lastError)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EAGAIN
+            let reason = KeyFileSystem.lastError
+            KeyFileSystem.close(fd)
+            throw GatewayCoreError(.tokenKey, busy
+                ? "another rotation of \(keyFile) is running (it holds \(lockFile))"
+                : "cannot lock \(lockFile): \(reason)")
+        }
+        return Lock(descriptor: fd)
+    }
+
+    /// Step 1: the keys of this rotation, with the new key safely in `K.new`.
+    ///
+    /// A `K.new` already there is an interrupted rotation's key, and is reused rather than replaced:
+    /// its tokens may already be committed.
+    ///
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when `K` does not exist (there is nothing to
+    ///   rotate, and a missing key more likely means the wrong config), or a file cannot be read or written.
+    public func prepare() throws(GatewayCoreError) -> Keys {
+        let (current, previous) = try installedKeys(allowingInterrupted: true)
+        if FileManager.default.fileExists(atPath: newKeyFile) {
+            let new = try CustomerTokenizer.read(keyFile: newKeyFile)
+            logger.notice("resuming an interrupted token key rotation", metadata: ["key": "\(newKeyFile)"])
+            return Keys(current: current, previous: previous, new: new, resumed: true)
+        }
+        let bytes = CustomerTokenizer.generateKey()
+        try CustomerTokenizer.write(keyBytes: bytes, to: newKeyFile)
+        logger.info("new token key written", metadata: ["key": "\(newKeyFile)"])
+        return Keys(current: current, previous: previous, new: CustomerTokenizer(keyBytes: bytes), resumed: false)
+    }
+
+    /// Step 3, once the stored tokens carry the new key: `K` is kept as `K.previous`, then `K.new` becomes `K`.
+    ///
+    /// The copy comes first so `K` never goes missing: a gateway or an import starting in between would
+    /// otherwise create a fresh key of its own. A crash between the two steps leaves `K.new`, and the
+    /// next rotation run copies `K` (still the old key) again and renames.
+    ///
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when there is no `K.new`, or a file cannot be written or renamed.
+    public func install() throws(GatewayCoreError) {
+        try keepPrevious()
+        try promoteNew()
+    }
+
+    /// The installed keys (`K`, and `K.previous` when kept), for re-tokenising without a new key.
+    ///
+    /// - Throws: ``GatewayCoreError/Code/tokenKey`` when `K` is missing or unreadable, or when a rotation
+    ///   was interrupted (`K.new` exists): which key the store carries is then for the rotation to settle.
+    public func installedKeys() throws(GatewayCoreError) -> (current: CustomerTokenizer, previous: CustomerTokenizer?) {
+        try installedKeys(allowingInterrupted: false)
+    }
+
+    private func installedKeys(allowingInterrupted: Bool) throws(GatewayCoreError) -> (current: CustomerTokenizer, previous: CustomerTokenizer?) {
+        guard FileManager.default.fileExists(atPath: keyFile) else {
+            throw GatewayCoreError(.tokenKey, """
+                no token key at \(keyFile): nothing to rotate (a gateway makes one on its first start; check privacy.tokenKeyFile \
+                and the data folder of the config given)
+                """)
+        }
+        if !allowingInterrupted, isInterrupted {
+            throw GatewayCoreError(.tokenKey, "\(newKeyFile) exists: a rotation was interrupted; run `gateway keys rotate` to finish it first")
+        }
+        let current = try CustomerTokenizer.read(keyFile: keyFile)
+        let previous = FileManager.default.fileExists(atPath: previousKeyFile) ? try CustomerTokenizer.read(keyFile: previousKeyFile) : nil
+        return (current, previous)
+    }
+
+    /// Copies `K` to `K.previous`, atomically and mode 0600.
+    func keepPrevious() throws(GatewayCoreError) {
+        guard FileManager.default.fileExists(atPath: newKeyFile) else {
+            throw GatewayCoreError(.tokenKey, "no \(newKeyFile) to install: run the whole rotation (`gateway keys rotate`)")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: keyFile)))
+        } catch {
+            throw GatewayCoreError(.tokenKey, "cannot read token key file \(keyFile): \(error.localizedDescription)")
+        }
+        try KeyFileSystem.writeAtomically(bytes, to: previousKeyFile, exclusive: false)
+    }
+
+    /// Renames `K.new` over `K` and syncs the folder.
+    func promoteNew() throws(GatewayCoreError) {
+        guard rename(newKeyFile, keyFile) == 0 else {
+            throw GatewayCoreError(.tokenKey, "cannot rename \(newKeyFile) to \(keyFile): \(KeyFileSystem.lastError)")
+        }
+        try KeyFileSystem.syncFolder(of: keyFile)
+        logger.info("token key rotated", metadata: ["key": "\(keyFile)", "previous": "\(previousKeyFile)"])
+    }
+}
+
+/// The POSIX calls the key files need, with the platforms' differences in one place.
+enum KeyFileSystem {
+    static func open(_ path: String, _ flags: Int32, mode: mode_t) -> Int32 {
+        #if canImport(Glibc)
+        Glibc.open(path, flags | O_CLOEXEC, mode)
+        #else
+        Darwin.open(path, flags | O_CLOEXEC, mode)
+        #endif
+    }
+
+    static func close(_ fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.close(fd)
+        #else
+        _ = Darwin.close(fd)
+        #endif
+    }
+
+    static var lastError: String { String(cString: strerror(errno)) }
+
+    /// Writes `bytes` to `path` through a synced temporary file created 0600, then renames it over `path`
+    /// (or, with `exclusive`, hard-links it, which fails when `path` exists) and syncs the folder.
+    ///
+    /// - Returns: `false` when `exclusive` and `path` existed; else `true`.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, exclusive: Bool) throws(GatewayCoreError) -> Bool {
+        // A name of this process's own: two writers never share a temporary file.
+        let temporary = "\(path).\(getpid()).tmp"
+        _ = unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot create \(temporary): \(lastError)") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                #if canImport(Glibc)
+                Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                #else
+                Darwin.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                #endif
+            }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            written += count
+        }
+        // The umask may have taken bits off; 0600 is what is meant, and only the owner may read a key.
+        let synced = written == bytes.count && fchmod(fd, 0o600) == 0 && fsync(fd) == 0
+        let reason = lastError
+        close(fd)
+        guard synced else {
+            _ = unlink(temporary)
+            throw GatewayCoreError(.tokenKey, "cannot write \(temporary): \(reason)")
+        }
+        defer { _ = unlink(temporary) }
+        if exclusive {
+            if link(temporary, path) != 0 {
+                if errno == EEXIST || FileManager.default.fileExists(atPath: path) { return false }
+                // A file system without hard links: a plain rename, which only a writer racing this one could undo.
+                guard rename(temporary, path) == 0 else {
+                    throw GatewayCoreError(.tokenKey, "cannot create \(path): \(lastError)")
+                }
+            }
+        } else {
+            guard rename(temporary, path) == 0 else {
+                throw GatewayCoreError(.tokenKey, "cannot rename \(temporary) to \(path): \(lastError)")
+            }
+        }
+        try syncFolder(of: path)
+        return true
+    }
+
+    /// Syncs the folder holding `path`, so a name created or renamed in it survives a power cut.
+    static func syncFolder(of path: String) throws(GatewayCoreError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY, mode: 0)
+        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot open the folder of \(path): \(lastError)") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw GatewayCoreError(.tokenKey, "cannot sync the folder of \(path): \(lastError)") }
     }
 }

@@ -397,9 +397,15 @@ public struct CustomerSegment: Sendable, Equatable, Codable {
 public struct CustomerErased: Sendable, Equatable, Codable {
     /// The token every subscriber must forget.
     public var token: String
+    /// The erasure's id (a UUID) in the originating store's outbox: it lets that gateway find the
+    /// tombstone in its journal after a crash instead of publishing it again.
+    public var change: String?
 
     /// Creates a tombstone.
-    public init(token: String) { self.token = token }
+    public init(token: String, change: String? = nil) {
+        self.token = token
+        self.change = change
+    }
 }
 
 /// Payload of `reader.status`.

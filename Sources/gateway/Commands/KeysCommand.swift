@@ -1,13 +1,15 @@
 import ArgumentParser
 import Bus
+import CRMStore
 import Foundation
+import GatewayCore
 
-/// `gateway keys`: CURVE keys for the bus.
+/// `gateway keys`: CURVE keys for the bus, and the key of customer tokens.
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Make the CURVE keys that encrypt the bus and admit only known subscribers.",
-        subcommands: [GenerateKeysCommand.self]
+        abstract: "Make the CURVE keys of the bus; rotate the key of customer tokens.",
+        subcommands: [GenerateKeysCommand.self, RotateKeysCommand.self]
     )
 }
 
@@ -38,5 +40,90 @@ struct GenerateKeysCommand: ParsableCommand {
         } catch {
             throw CLIError("keys generate: \(error)")
         }
+    }
+}
+
+/// `gateway keys rotate`: a new token key, and every token the CRM store keeps re-made with it.
+///
+/// The key file steps and their crash safety are ``TokenKeyRotation``'s; the rewrite of the store is
+/// ``CRMDatabase/rotateTokens(_:formerTokens:)``. A running gateway needs no restart: it takes tokens from
+/// the store's customers (the matcher reloads them when the master-data revision moves), and uses the key
+/// itself only to seed an empty store when it starts.
+struct RotateKeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate",
+        abstract: "Replace the customer token key and re-tokenise the CRM store with it.",
+        discussion: """
+            Writes a new random key to KEY.new (KEY is privacy.tokenKeyFile, default <dataDir>/token.key), recomputes every customer's token with it and rewrites the tokens in customers, visits, presence, transactions, segment_outbox and every other table with a token column, in one transaction (tokens of erased customers are left alone), then keeps the old key as KEY.previous and moves KEY.new to KEY. A running gateway recognises customers by their new tokens within seconds.
+            If the command is interrupted, run it again: it finds KEY.new and finishes that rotation. With --sweep it makes no new key and rewrites rows still carrying tokens of KEY.previous (events that were in flight during the rotation); run it a minute after a rotation, then delete KEY.previous.
+            On the bus, a customer's events before the rotation carry the old token and those after it the new one: downstream the two cannot be linked, which is the point. See docs/security.md.
+            Refused when GATEWAY_TOKEN_KEY is set: that key is managed outside the gateway.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The CRM store: sqlite:PATH or a plain path (default: crm.db from the config).", valueName: "url"))
+    var db: String?
+
+    @Flag(name: .long, help: "Make no new key: re-tokenise with the current key whatever still carries a token of the previous one.")
+    var sweep = false
+
+    @OptionGroup var options: ConfigOptions
+
+    func validate() throws {
+        if let db { _ = try SegmentCommand.sqlitePath(db) }
+    }
+
+    func run() throws {
+        let config: GatewayConfig
+        if db != nil, options.config == "Config/gateway.yaml", !FileManager.default.fileExists(atPath: options.config) {
+            config = GatewayConfig()
+        } else {
+            config = try options.load()
+        }
+        let logger = makeLogger(label: "gateway.keys", level: options.logLevel ?? "warning")
+        let keyFile = config.privacy.tokenKeyFile ?? config.dataPath("token.key")
+        let path = try db.map(SegmentCommand.sqlitePath) ?? config.crm.db
+        do {
+            let rotation = try TokenKeyRotation(keyFile: keyFile, logger: logger)
+            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no CRM store there (import customers first)") }
+            let lock = try rotation.lock()
+            defer { lock.release() }
+            let database = try CRMDatabase(path: path, logger: logger)
+            defer { try? database.close() }
+            if sweep {
+                let (current, previous) = try rotation.installedKeys()
+                let report = try database.rotateTokens(current.token(for:), formerTokens: previous.map { [$0.token(for:)] } ?? [])
+                print("tokens swept with the current key: \(Self.counts(report))")
+                if previous == nil {
+                    print("  (no \(rotation.previousKeyFile): only tokens that did not match the current key were re-made)")
+                } else {
+                    print("  delete \(rotation.previousKeyFile) now: while it exists, whoever reads the box can link the old tokens to customers")
+                }
+                return
+            }
+            let keys = try rotation.prepare()
+            if keys.resumed { print("resuming the rotation interrupted earlier (\(rotation.newKeyFile) was there)") }
+            let report = try database.rotateTokens(keys.new.token(for:), formerTokens: keys.former.map { $0.token(for:) })
+            try rotation.install()
+            print("token key rotated: \(Self.counts(report))")
+            if keys.resumed, report.customers == 0, report.customersUnchanged > 0 {
+                print("  the store already carried the new tokens: the interrupted run had committed them")
+            }
+            print("  new key \(keyFile); the old one is kept in \(rotation.previousKeyFile)")
+            print("  a running gateway recognises customers by their new tokens within seconds; on the bus, events before")
+            print("  the rotation carry the old tokens and cannot be linked to those after it")
+            print("  in a minute, run `gateway keys rotate --sweep` for events that were in flight, then delete \(rotation.previousKeyFile)")
+        } catch let error as GatewayCoreError {
+            throw CLIError("keys rotate: \(error)")
+        } catch let error as CRMStoreError {
+            throw CLIError("keys rotate: \(error)")
+        }
+    }
+
+    /// "N customers re-tokenised; M rows rewritten (table n, …)".
+    static func counts(_ report: TokenRotationReport) -> String {
+        let tables = report.rows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        let detail = tables.isEmpty ? "" : " (" + tables.joined(separator: ", ") + ")"
+        return "\(report.customers) customers re-tokenised; \(report.rowCount) rows rewritten\(detail)"
     }
 }

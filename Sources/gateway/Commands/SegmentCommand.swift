@@ -15,9 +15,6 @@ struct SegmentCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The CRM store: sqlite:PATH or a plain path (default: crm.db from the config).", valueName: "url"))
-    var db: String?
-
     @Option(name: .long, help: ArgumentHelp("The evaluation day, YYYY-MM-DD (default: today, UTC); later purchases are ignored.", valueName: "date"))
     var asOf: String?
 
@@ -30,12 +27,11 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How many customers to list by CLV.", valueName: "n"))
     var top = 10
 
-    @OptionGroup var options: ConfigOptions
+    @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not a date (YYYY-MM-DD)") }
         if let timeUnit, TimeUnit(rawValue: timeUnit) == nil { throw ValidationError("--time-unit '\(timeUnit)' is not days or weeks") }
-        if let db { _ = try Self.sqlitePath(db) }
         guard (0...1_000).contains(top) else { throw ValidationError("--top \(top) is out of range (0–1000)") }
     }
 
@@ -57,16 +53,9 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config: GatewayConfig
-        if db != nil, options.config == "Config/gateway.yaml", !FileManager.default.fileExists(atPath: options.config) {
-            config = GatewayConfig()
-        } else {
-            config = try options.load()
-        }
-        let logger = makeLogger(label: "gateway.segment", level: options.logLevel ?? "warning")
-        let path = try db.map(Self.sqlitePath) ?? config.crm.db
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no CRM store there (import customers first)") }
-        let database = try CRMDatabase(path: path, logger: logger)
+        let config = try store.loadConfig()
+        let logger = store.logger(label: "gateway.segment")
+        let database = try store.open(config, logger: logger)
         let day = asOf.flatMap { Day(iso: $0) } ?? Day(Date())
         let job = SegmentationJob(database: database, settings: config.segmentation, logger: logger, topCount: top)
         let report = try job.run(asOf: day, unit: timeUnit.flatMap { TimeUnit(rawValue: $0) })

@@ -23,8 +23,14 @@ struct StoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to write: sqlite:PATH, a plain path (SQLite), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]; ${NAME} is read from the environment (for the password).", valueName: "url"))
     var db: String = ".gateway/crm.sqlite"
 
-    @Option(name: .long, help: ArgumentHelp("How long raw presence rows are kept (e.g. 7d, 12h); 0s keeps them for ever. Visits and sales are always kept.", valueName: "duration"))
+    @Option(name: .long, help: ArgumentHelp("How long raw presence rows are kept (e.g. 7d, 12h); 0s keeps them for ever.", valueName: "duration"))
     var presenceRetention: String = "7d"
+
+    @Option(name: .long, help: ArgumentHelp("How long visits are kept after they end (e.g. 365d); 0s keeps them for ever.", valueName: "duration"))
+    var visitsRetention: String = "365d"
+
+    @Option(name: .long, help: ArgumentHelp("How long sales, with their lines and tenders, are kept (e.g. 3650d for the tax period); 0s, the default, keeps them for ever.", valueName: "duration"))
+    var transactionsRetention: String = "0s"
 
     @Option(name: .long, help: ArgumentHelp("Log level.", valueName: "level"))
     var logLevel: String = "info"
@@ -51,12 +57,12 @@ struct StoreCommand: AsyncParsableCommand {
         _ = try retention()
     }
 
-    /// `--presence-retention` as a duration; `nil` keeps presence for ever.
-    private func retention() throws -> Duration? {
-        guard let value = Duration(configText: presenceRetention.trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError("--presence-retention \(presenceRetention): not a duration (use a number and a unit: ms, s, m, h, d)")
-        }
-        return value == .zero ? nil : value
+    /// The `--…-retention` ages, checked as `crm.retention` is; a `nil` age keeps that table for ever.
+    private func retention() throws -> CRMConfig.Retention {
+        CRMConfig.Retention(
+            presence: try PurgeCommand.age(presenceRetention, flag: "--presence-retention", shortest: CRMConfig.Retention.shortestPresence, keeping: "presence"),
+            visits: try PurgeCommand.age(visitsRetention, flag: "--visits-retention", shortest: CRMConfig.Retention.shortestHistory, keeping: "visits"),
+            transactions: try PurgeCommand.age(transactionsRetention, flag: "--transactions-retention", shortest: CRMConfig.Retention.shortestHistory, keeping: "sales"))
     }
 
     func run() async throws {
@@ -83,7 +89,7 @@ struct StoreCommand: AsyncParsableCommand {
             ? try EventSubscriber(endpoints: connect, curve: curveClient, logger: logger)
             : try RecoveringSubscriber(sources: zip(connect, replay).map { BusSource(bus: $0, replay: $1) }, curve: curveClient, logger: logger)
         let ingest = StoreIngestService(subscriber: subscriber, writer: writer, batch: CRMConfig.Batch(),
-                                        presenceRetention: try retention(), logger: logger)
+                                        retention: try retention(), logger: logger)
         services.append(ingest)
         logger.info("CRM store \(location) subscribed to \(connect.joined(separator: ", "))")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

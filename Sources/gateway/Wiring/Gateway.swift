@@ -101,7 +101,7 @@ final class Gateway {
             let publisher = self.publisher
             let gatewayID = config.gateway.id
             let ingest = StoreIngestService(subscriber: subscriber, writer: StoreWriter(database: database, logger: logger),
-                                            batch: config.crm.batch, presenceRetention: config.crm.retention.presence,
+                                            batch: config.crm.batch, retention: config.crm.retention,
                                             drainTarget: { (gatewayID, publisher.statistics.lastSeq) }, logger: logger)
             storeIngest = ingest
             add(ingest, name: "crm-store", essential: true)
@@ -110,8 +110,8 @@ final class Gateway {
         add(runner, name: "pipeline", essential: true)
         if let pos = try makePOSListener(formats: drivers.listenerFormats) { add(pos, name: "pos-listener", essential: true) }
         add(MasterDataWatcher(database: database, pipeline: pipeline, revision: master.revision, logger: logger), name: "master-data", essential: false)
-        // Segment changes of any process's segmentation runs go on the bus; the schedule runs them when configured.
-        for (service, name) in segmentationServices() { add(service, name: name, essential: false) }
+        // Segment changes and erasures of any process go on the bus; the schedule runs segmentation when configured.
+        for (service, name) in outboxServices() + segmentationServices() { add(service, name: name, essential: false) }
         for sink in readSinks {
             guard let driver = drivers.readers[sink.source.name] else { continue }
             add(ReadSourceService(source: driver, sink: sink, logger: logger), name: sink.source.name, essential: false)

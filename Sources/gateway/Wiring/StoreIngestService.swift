@@ -12,12 +12,12 @@ import Synchronization
 /// Runs its own thread because ZeroMQ receives block; writes to either back end (``CRMEventStore``)
 /// are awaited from that thread. A back end that is unreachable (PostgreSQL down at start or gone
 /// away) is retried with backoff: the batch is kept and the cursor has not moved, so nothing is lost.
-/// Raw presence older than `presenceRetention` is purged at start and hourly.
+/// Presence, visits and sales older than `retention` says are purged at start and hourly.
 final class StoreIngestService: Service, @unchecked Sendable {
     private let subscriber: any EventReceiver
     private let writer: any CRMEventStore
     private let batch: CRMConfig.Batch
-    private let presenceRetention: Duration?
+    private let retention: CRMConfig.Retention
     private let drainTarget: (@Sendable () -> (gateway: String, seq: UInt64))?
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
@@ -26,13 +26,14 @@ final class StoreIngestService: Service, @unchecked Sendable {
 
     /// - Parameter drainTarget: in the embedded store, the publisher's last seq: at shutdown the store
     ///   keeps reading until it has applied it (or a deadline passes), so nothing published is left behind.
-    /// - Parameter presenceRetention: how long raw presence rows are kept; `nil` keeps them for ever.
-    init(subscriber: any EventReceiver, writer: any CRMEventStore, batch: CRMConfig.Batch, presenceRetention: Duration? = nil,
+    /// - Parameter retention: how long presence, visits and sales are kept; a `nil` age keeps that table for ever.
+    init(subscriber: any EventReceiver, writer: any CRMEventStore, batch: CRMConfig.Batch,
+         retention: CRMConfig.Retention = CRMConfig.Retention(presence: nil, visits: nil, transactions: nil),
          drainTarget: (@Sendable () -> (gateway: String, seq: UInt64))? = nil, logger: Logger) {
         self.subscriber = subscriber
         self.writer = writer
         self.batch = batch
-        self.presenceRetention = presenceRetention
+        self.retention = retention
         self.drainTarget = drainTarget
         self.logger = logger
     }
@@ -88,8 +89,8 @@ final class StoreIngestService: Service, @unchecked Sendable {
         var failures = 0
         var nextPurge = Date()
         while true {
-            if let retention = presenceRetention, Date() >= nextPurge, drainDeadline == nil {
-                nextPurge = purge(olderThan: retention)
+            if retention.purgesAnything, Date() >= nextPurge, drainDeadline == nil {
+                nextPurge = purge()
             }
             if stopping.load(ordering: .acquiring), drainDeadline == nil {
                 drainDeadline = Date().addingTimeInterval(5)
@@ -130,15 +131,24 @@ final class StoreIngestService: Service, @unchecked Sendable {
         }
     }
 
-    /// Deletes presence older than `retention`; returns when to purge next (sooner after a failure).
-    private func purge(olderThan retention: Duration) -> Date {
-        let cutoff = Timestamp(Date().addingTimeInterval(-Double(retention.components.seconds)))
+    /// Deletes what `retention` says is due; returns when to purge next (sooner after a failure).
+    private func purge() -> Date {
+        let now = Timestamp.now()
+        let presence = CRMConfig.Retention.cutoff(retention.presence, now: now)
+        let visits = CRMConfig.Retention.cutoff(retention.visits, now: now)
+        let transactions = CRMConfig.Retention.cutoff(retention.transactions, now: now)
         do {
-            let gone = try wait { [writer] () async throws(CRMStoreError) in try await writer.purgePresence(before: cutoff) }
-            if gone > 0 { logger.info("CRM store purged old presence", metadata: ["rows": "\(gone)", "before": "\(cutoff.rfc3339)"]) }
+            let gone = try wait { [writer] () async throws(CRMStoreError) in
+                try await writer.purge(presenceBefore: presence, visitsBefore: visits, transactionsBefore: transactions)
+            }
+            if gone.total > 0 {
+                logger.info("CRM store purged old rows", metadata: [
+                    "presence": "\(gone.presence)", "visits": "\(gone.visits)", "transactions": "\(gone.transactions)",
+                ])
+            }
             return Date().addingTimeInterval(3_600)
         } catch {
-            logger.error("CRM store cannot purge old presence, retrying in a minute: \(error)")
+            logger.error("CRM store cannot purge old rows, retrying in a minute: \(error)")
             return Date().addingTimeInterval(60)
         }
     }

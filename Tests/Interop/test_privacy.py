@@ -1,0 +1,257 @@
+"""Privacy end to end with real processes: consent changed on a running gateway, erasure honoured by the
+embedded store, a second store and the dashboard, and a scan of everything that left the matcher for
+identifying data (REFERENCE §7)."""
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import zmq
+
+from conftest import free_port, gateway_binary, run_gateway, wait_for
+
+KEY_HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+ADA_ID, BO_ID, CY_ID = "LOY-7731-0042", "LOY-5518-0007", "LOY-9054-0311"
+ADA_TAG, BO_TAG, CY_TAG = "E2801160600002054A1B77F1", "E2801160600002054A1B77F2", "E2801160600002054A1B77F3"
+SCARF = "00614141000012"
+
+CUSTOMERS = f"""customer_id,first_name,last_name,email,tier,credentials,recognition_consent
+{ADA_ID},Ada,Lovelace,ada.lovelace@example.com,vip,{ADA_TAG},yes
+{BO_ID},Bo,Bramblewick,bo.bramblewick@example.com,regular,{BO_TAG},yes
+{CY_ID},Cy,Quillfeather,cy.quillfeather@example.com,vip,{CY_TAG},no
+"""
+PRODUCTS = f"""gtin,name,price,currency,category
+{SCARF},Silk Scarf,89.00,USD,accessories
+"""
+# What must never leave the matcher: ids (also loyalty numbers at the till), tags, surnames, e-mails.
+IDENTIFYING = [ADA_ID, BO_ID, CY_ID, ADA_TAG, BO_TAG, CY_TAG, "Lovelace", "Bramblewick", "Quillfeather", "@example.com"]
+
+
+def token(customer_id: str) -> str:
+    """The pseudonymous token, computed independently: HMAC-SHA256(key, id), first 128 bits as hex."""
+    return hmac.new(bytes.fromhex(KEY_HEX), customer_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def config(tmp, port, replay, dashboard, script):
+    return f"""
+gateway: {{ id: gw-priv, store: store-priv, dataDir: {tmp}/data }}
+store:
+  companyPrefixes: ["0614141"]
+  zones:
+    - {{ name: entrance, role: entrance }}
+    - {{ name: floor, role: floor }}
+    - {{ name: checkout, role: checkout }}
+sources:
+  - {{ name: door, driver: simulator, antennas: {{ 1: entrance }} }}
+  - {{ name: aisles, driver: simulator, zone: floor }}
+  - {{ name: till-reader, driver: simulator, zone: checkout }}
+  - {{ name: till, driver: simulator, kind: transactions }}
+matching: {{ absence: 1s, vipTier: vip, vipSuppression: 30m }}
+bus: {{ publish: "tcp://127.0.0.1:{port}", replay: "tcp://127.0.0.1:{replay}" }}
+dashboard: {{ enabled: true, listen: "127.0.0.1:{dashboard}" }}
+crm:
+  db: {tmp}/data/crm.sqlite
+  seed: {{ customers: customers.csv, products: products.csv }}
+simulator:
+  mode: scripted
+  seed: 5
+  speed: 2
+  readInterval: 100ms
+  shelfItems: 0
+  foreignTagRate: 0
+  startDelay: 1500ms
+  script:
+{script}
+"""
+
+
+class Bus:
+    """A live pyzmq subscriber that keeps every frame as it came off the wire."""
+
+    def __init__(self, port):
+        self.context = zmq.Context()
+        self.sub = self.context.socket(zmq.SUB)
+        self.sub.setsockopt(zmq.RCVHWM, 100000)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.sub.connect(f"tcp://127.0.0.1:{port}")
+        self.poller = zmq.Poller()
+        self.poller.register(self.sub, zmq.POLLIN)
+        self.raw = []
+        self.messages = []
+
+    def find(self, topic, **fields):
+        while dict(self.poller.poll(50)):
+            frames = self.sub.recv_multipart()
+            self.raw.append(b"".join(frames))
+            self.messages.append((frames[0].decode(), json.loads(frames[1])))
+        return [e for t, e in self.messages if t == topic and all(e.get(k) == v for k, v in fields.items())]
+
+    def close(self):
+        self.sub.close(linger=0)
+        self.context.term()
+
+
+class Dashboard:
+    """Signs in as the first-run manager and reads the state the browsers get."""
+
+    def __init__(self, port, data):
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        password = wait_for(lambda: (data / "dashboard-password").exists() and (data / "dashboard-password").read_text().strip(),
+                            timeout=30, what="the first-run dashboard password")
+        form = urllib.parse.urlencode({"username": "manager", "password": password}).encode()
+        wait_for(lambda: self._sign_in(form), timeout=30, what="dashboard sign-in")
+
+    def _sign_in(self, form):
+        try:
+            self.opener.open(self.base + "/login", data=form, timeout=5)
+            return self.state_text() is not None
+        except OSError:
+            return False
+
+    def state_text(self):
+        with self.opener.open(self.base + "/api/state", timeout=5) as response:
+            return response.read().decode()
+
+
+def start(tmp_path, script):
+    port, replay, dashboard = free_port(), free_port(), free_port()
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "products.csv").write_text(PRODUCTS)
+    path = tmp_path / "gateway.yaml"
+    path.write_text(config(tmp_path, port, replay, dashboard, script))
+    env = {**os.environ, "GATEWAY_TOKEN_KEY": KEY_HEX}
+    bus = Bus(port)
+    log = open(tmp_path / "gateway.log", "w")
+    proc = subprocess.Popen([gateway_binary(), "run", "--config", str(path), "--stats-interval", "0"],
+                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return path, port, replay, dashboard, env, bus, proc, log
+
+
+def stop(proc, log, tmp_path, name="gateway.log"):
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+    log.close()
+    assert code == 0, (tmp_path / name).read_text()
+
+
+def rows(db_path, sql, *args):
+    with sqlite3.connect(db_path) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def test_withdrawn_recognition_makes_a_known_tag_an_anonymous_visitor(tmp_path):
+    script = "\n".join([
+        f"    - {{ customer: {BO_ID}, buy: [], dwell: 1s }}",
+        "    - { buy: [], dwell: 40s }",
+        f"    - {{ customer: {BO_ID}, buy: [], dwell: 1s }}",
+    ])
+    path, _, _, _, env, bus, proc, log = start(tmp_path, script)
+    try:
+        wait_for(lambda: bus.find("customer.arrival", token=token(BO_ID)), timeout=60, what="Bo recognised while he consents")
+        done = run_gateway(["consent", BO_ID, "--recognition", "off", "--version", "2026-12", "--config", str(path)], tmp_path, env)
+        assert done.returncode == 0, done.stderr
+        assert "recognition  off" in done.stdout and "version 2026-12" in done.stdout, done.stdout
+        # His second visit: the same tag at the door, now counted as a visitor and never linked to him.
+        visitors = wait_for(lambda: [e for e in bus.find("presence.enter", subject="visitor") if e["seq"] > bus.find("customer.arrival")[0]["seq"]],
+                            timeout=90, what="Bo's second visit as an anonymous visitor")
+        assert all("token" not in e and "visit" not in e for e in visitors)
+        assert len(bus.find("customer.arrival", token=token(BO_ID))) == 1
+        shown = run_gateway(["consent", BO_ID, "--json", "--config", str(path)], tmp_path, env)
+        state = json.loads(shown.stdout)["consent"]
+        assert state["recognition"]["granted"] is False and state["recognition"]["version"] == "2026-12"
+        assert state["profiling"]["granted"] is True and state["marketing"]["granted"] is False
+    finally:
+        stop(proc, log, tmp_path)
+        bus.close()
+    history = rows(tmp_path / "data" / "crm.sqlite", "SELECT purpose, granted, version, source FROM consent_history")
+    assert history == [("recognition", 0, "2026-12", "cli")]
+    # An unknown customer is an error that names them, and changes nothing.
+    missing = run_gateway(["consent", "LOY-0000-0000", "--marketing", "on", "--config", str(path)], tmp_path, env)
+    assert missing.returncode != 0 and "LOY-0000-0000" in missing.stderr
+
+
+def test_erasure_reaches_every_subscriber_and_nothing_identifying_leaves_the_matcher(tmp_path):
+    script = "\n".join([
+        f"    - {{ customer: {ADA_ID}, buy: [\"{SCARF}\"], dwell: 1s }}",
+        f"    - {{ customer: {CY_ID}, buy: [\"{SCARF}\"], dwell: 1s }}",
+        f"    - {{ customer: {BO_ID}, buy: [\"{SCARF}\"], dwell: 1s }}",
+    ])
+    path, port, replay, dashboard_port, env, bus, proc, log = start(tmp_path, script)
+    second_db = tmp_path / "second.sqlite"
+    second_log = open(tmp_path / "second.log", "w")
+    second = subprocess.Popen([gateway_binary(), "store", "--connect", f"tcp://127.0.0.1:{port}", "--replay", f"tcp://127.0.0.1:{replay}",
+                               "--db", f"sqlite:{second_db}"], cwd=tmp_path, env=env, stdout=second_log, stderr=subprocess.STDOUT)
+    ada = token(ADA_ID)
+    try:
+        dashboard = Dashboard(dashboard_port, tmp_path / "data")
+        wait_for(lambda: bus.find("vip.arrival", token=ada), timeout=60, what="Ada's VIP alert")
+        wait_for(lambda: [e for e in bus.find("presence.exit", token=token(BO_ID)) if e.get("visitEnd")], timeout=90, what="the day to end")
+        wait_for(lambda: bus.find("pos.transaction", token=token(BO_ID)), timeout=30, what="Bo's sale")
+        # Staff see her first name on the alert, never her token.
+        wait_for(lambda: '"firstName":"Ada"' in dashboard.state_text(), timeout=10, what="Ada's alert on the dashboard")
+        assert ada not in dashboard.state_text()
+        wait_for(lambda: second_db.exists() and rows(second_db, "SELECT count(*) FROM transactions WHERE token = ?", ada)[0][0] == 1,
+                 timeout=30, what="the second store to hold Ada's sale")
+
+        done = run_gateway(["erase", ADA_ID, "--json", "--config", str(path)], tmp_path, env)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert report["token"] == ada and report["credentials"] == 1 and report["transactions"] == 1 and report["presence"] > 0
+        tombstone = wait_for(lambda: bus.find("customer.erased", token=ada), timeout=30, what="the customer.erased tombstone")
+        assert len(tombstone) == 1 and set(tombstone[0]) == {"v", "seq", "gateway", "store", "type", "ts", "token", "change"}
+
+        # The dashboard forgets her: the alert with her name is gone.
+        wait_for(lambda: "Ada" not in dashboard.state_text(), timeout=10, what="the dashboard to forget Ada")
+        assert ada not in dashboard.state_text()
+        # The second store (a central store in chain mode) forgets her too, keeping the sale anonymous.
+        wait_for(lambda: not rows(second_db, "SELECT 1 FROM presence WHERE token = ?", ada), timeout=30, what="the second store to erase")
+        assert not rows(second_db, "SELECT 1 FROM transactions WHERE token = ?", ada)
+        assert not rows(second_db, "SELECT 1 FROM visits WHERE token = ?", ada)
+        assert rows(second_db, "SELECT count(*) FROM transactions")[0][0] == 3
+    finally:
+        stop(second, second_log, tmp_path, "second.log")
+        stop(proc, log, tmp_path)
+        bus.close()
+
+    crm = tmp_path / "data" / "crm.sqlite"
+    assert not rows(crm, "SELECT 1 FROM customers WHERE customer_id = ?", ADA_ID)
+    assert not rows(crm, "SELECT 1 FROM credentials WHERE credential = ?", ADA_TAG)
+    for table in ("presence", "visits", "transactions"):
+        assert not rows(crm, f"SELECT 1 FROM {table} WHERE token = ?", ada), table
+    # Accounting keeps every sale: three scarves, one of them nobody's now.
+    totals = rows(crm, "SELECT total FROM transactions")
+    assert len(totals) == 3 and len(set(totals)) == 1, totals
+    # Ada's is nobody's now. Cy's stays hers: she showed her loyalty card at the till, which links a sale,
+    # while only recognition in the store needs her consent.
+    assert rows(crm, "SELECT count(*) FROM transactions WHERE token IS NULL")[0][0] == 1
+    assert rows(crm, "SELECT count(*) FROM erasure_outbox WHERE published_seq IS NULL")[0][0] == 0
+    # Erasure really erases: with secure delete and the write-ahead log truncated, none of Ada's
+    # identity is left in the file's bytes, deleted pages included.
+    raw = b"".join(p.read_bytes() for p in crm.parent.glob("crm.sqlite*"))
+    for needle in (ADA_ID, ADA_TAG, "Lovelace", "ada.lovelace@example.com"):
+        assert needle.encode() not in raw, needle
+
+    # Nothing identifying left the matcher: not on the bus, not in the journal, not in the event tables,
+    # not in the second store, not on the dashboard.
+    places = {"bus": b"\n".join(bus.raw), "second store": second_db.read_bytes()}
+    places["journal"] = b"".join(p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file() and "journal" in str(p))
+    assert places["journal"], "no journal files found"
+    with sqlite3.connect(crm) as db:
+        for table in ("presence", "visits", "transactions", "transaction_lines", "tenders", "reader_status", "erasure_outbox", "segment_outbox"):
+            places[f"table {table}"] = json.dumps(db.execute(f"SELECT * FROM {table}").fetchall()).encode()
+    for place, data in places.items():
+        for needle in IDENTIFYING:
+            for form in {needle, needle.lower()}:
+                assert form.encode() not in data, f"{form} found in {place}"
+    # Cy never consented to recognition: her token is on her sale and nowhere else.
+    assert not [e for t, e in bus.messages if t != "pos.transaction" and token(CY_ID) in json.dumps(e)]
+    assert not rows(crm, "SELECT 1 FROM presence WHERE token = ?", token(CY_ID))
+    assert not rows(crm, "SELECT 1 FROM visits WHERE token = ?", token(CY_ID))
