@@ -14,6 +14,8 @@ public struct POSListenerService: Service {
     public let sources: [POSSource]
     /// The shared ingestion path and ledger.
     public let ingestor: POSIngestor
+    /// Routes served for the rest of the gateway (the `customer.consent` input).
+    public let routes: [IntakeRoute]
     let sourcePaths: [String: String]
     let onListening: (@Sendable (Int) -> Void)?
     let logger: Logger
@@ -21,10 +23,11 @@ public struct POSListenerService: Service {
     /// Builds the routes and checks the configuration.
     /// - Parameters:
     ///   - sourcePaths: each source's key path in the config (`sources[4]`), for error messages.
+    ///   - routes: routes served for the rest of the gateway; the server runs when there is any, even with no POS route.
     ///   - onListening: called with the bound port once the server listens (tests bind port 0).
     /// - Throws: `ConfigError` for a non-loopback listener without `allowNonLoopback` or two sources on one path.
     public init(configuration: POSListenerConfig, sources: [POSSource], ingestor: POSIngestor, sourcePaths: [String: String] = [:],
-                onListening: (@Sendable (Int) -> Void)? = nil, logger: Logger) throws {
+                routes: [IntakeRoute] = [], onListening: (@Sendable (Int) -> Void)? = nil, logger: Logger) throws {
         try configuration.validate(path: "pos")
         self.configuration = configuration
         self.sources = sources
@@ -32,7 +35,8 @@ public struct POSListenerService: Service {
         self.onListening = onListening
         self.logger = logger
         self.sourcePaths = sourcePaths
-        try POSListener.checkPaths(sources: sources, sourcePaths: sourcePaths)
+        self.routes = routes
+        try POSListener.checkPaths(sources: sources, sourcePaths: sourcePaths, routes: routes)
     }
 
     /// Serves until graceful shutdown.
@@ -41,6 +45,7 @@ public struct POSListenerService: Service {
         let sources = self.sources
         let logger = self.logger
         let onListening = self.onListening
+        let routes = self.routes
         try await withThrowingTaskGroup(of: Void.self) { group in
             for source in sources {
                 guard let folder = source.options.dropFolder, let fileExtension = source.format.dropFileExtension else { continue }
@@ -58,9 +63,9 @@ public struct POSListenerService: Service {
                 }
                 source.sink.report(.connected, "watching drop folder \(folder)")
             }
-            if sources.contains(where: { $0.options.path != nil }) {
+            if !routes.isEmpty || sources.contains(where: { $0.options.path != nil }) {
                 let router = try POSListener.router(sources: sources, ingestor: ingestor, maxBodyBytes: configuration.maxBodyBytes,
-                                                    sourcePaths: sourcePaths)
+                                                    sourcePaths: sourcePaths, routes: routes, logger: logger)
                 let host = configuration.host
                 let app = POSListener.application(router: router, address: .hostname(host, port: configuration.port), logger: logger) { channel in
                     let port = channel.localAddress?.port ?? configuration.port
@@ -70,6 +75,7 @@ public struct POSListenerService: Service {
                         logger.notice("POS listener: \(source.format.driver) for source \(source.name) at \(base)\(path)")
                         source.sink.report(.connected, "listening at \(base)\(path)")
                     }
+                    for route in routes { logger.notice("POS listener: \(route.name) at \(base)\(route.path)") }
                     onListening?(port)
                 }
                 group.addTask {

@@ -17,6 +17,10 @@ import GatewayCore
 ///   batch:
 ///     maxEvents: 500
 ///     maxDelay: 50ms
+///   consent:                  # the customer.consent input, on the POS listener
+///     enabled: true
+///     path: /crm/consent
+///     token: ${CONSENT_TOKEN} # optional bearer token
 /// ```
 public struct CRMConfig: ConfigSection, Sendable, Equatable {
     /// CSV files imported when the store starts with empty tables: `crm.seed`.
@@ -122,6 +126,34 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         }
     }
 
+    /// The `customer.consent` input: `crm.consent`. Another system (the loyalty app, the CRM, a kiosk)
+    /// POSTs customers' consent decisions to the POS listener at ``path``.
+    public struct ConsentInputConfig: ConfigSection, Sendable, Equatable {
+        /// Whether the route is served.
+        public var enabled = true
+        /// The route's path.
+        public var path = "/crm/consent"
+        /// The bearer token the route requires; `nil` accepts any request (the listener is loopback-only by default).
+        public var token: String?
+
+        /// The defaults: served at `/crm/consent`, no token.
+        public init() {}
+
+        /// Reads `crm.consent`.
+        public init(config: ConfigMap) throws {
+            enabled = try config.value("enabled", default: enabled)
+            path = try config.value("path", default: path)
+            guard path.hasPrefix("/"), !path.contains(" "), !path.contains("?"), path != "/healthz" else {
+                throw ConfigError(.invalidValue, at: config.path(of: "path"),
+                                  "'\(path)' is not a route path (it starts with /, has no spaces or query, and is not /healthz)")
+            }
+            token = try config.optional("token")
+            if token?.isEmpty == true {
+                throw ConfigError(.invalidValue, at: config.path(of: "token"), "must not be empty (leave the key out to accept requests without a token)")
+            }
+        }
+    }
+
     /// The SQLite database file, relative to the working directory: master data, and the events
     /// when no `url` says otherwise.
     public var db: String = ".gateway/crm.sqlite"
@@ -137,6 +169,8 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
     public var seed = Seed()
     /// Write batching.
     public var batch = Batch()
+    /// The `customer.consent` input.
+    public var consent = ConsentInputConfig()
 
     /// The defaults: an embedded store at `.gateway/crm.sqlite`, no seed files.
     public init() {}
@@ -171,5 +205,6 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         retention = try config.decode("retention")
         seed = try config.decode("seed")
         batch = try config.decode("batch")
+        consent = try config.decode("consent")
     }
 }

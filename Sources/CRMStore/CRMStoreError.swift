@@ -18,6 +18,8 @@ public struct CRMStoreError: Error, Sendable, Equatable, CustomStringConvertible
         public static let query = Code(name: "query")
         /// The customer (or other record) asked for is not in the store.
         public static let notFound = Code(name: "notFound")
+        /// A message from another system (a `customer.consent` body) could not be read as a whole.
+        public static let invalidInput = Code(name: "invalidInput")
         /// The code's name.
         public var description: String { name }
     }

@@ -8,6 +8,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -21,6 +22,7 @@ KEY_HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 ADA_ID, BO_ID, CY_ID = "LOY-7731-0042", "LOY-5518-0007", "LOY-9054-0311"
 ADA_TAG, BO_TAG, CY_TAG = "E2801160600002054A1B77F1", "E2801160600002054A1B77F2", "E2801160600002054A1B77F3"
 SCARF = "00614141000012"
+CONSENT_TOKEN = "consent-s3cret"
 
 CUSTOMERS = f"""customer_id,first_name,last_name,email,tier,credentials,recognition_consent
 {ADA_ID},Ada,Lovelace,ada.lovelace@example.com,vip,{ADA_TAG},yes
@@ -39,8 +41,9 @@ def token(customer_id: str) -> str:
     return hmac.new(bytes.fromhex(KEY_HEX), customer_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def config(tmp, port, replay, dashboard, script):
-    return f"""
+def config(tmp, port, replay, dashboard, script, pos_port=None):
+    pos = f"pos: {{ listen: \"127.0.0.1:{pos_port}\" }}" if pos_port else ""
+    return f"""{pos}
 gateway: {{ id: gw-priv, store: store-priv, dataDir: {tmp}/data }}
 store:
   companyPrefixes: ["0614141"]
@@ -59,6 +62,7 @@ dashboard: {{ enabled: true, listen: "127.0.0.1:{dashboard}" }}
 crm:
   db: {tmp}/data/crm.sqlite
   seed: {{ customers: customers.csv, products: products.csv }}
+  consent: {{ token: "${{CONSENT_TOKEN}}" }}
 simulator:
   mode: scripted
   seed: 5
@@ -121,13 +125,13 @@ class Dashboard:
             return response.read().decode()
 
 
-def start(tmp_path, script):
+def start(tmp_path, script, pos_port=None):
     port, replay, dashboard = free_port(), free_port(), free_port()
     (tmp_path / "customers.csv").write_text(CUSTOMERS)
     (tmp_path / "products.csv").write_text(PRODUCTS)
     path = tmp_path / "gateway.yaml"
-    path.write_text(config(tmp_path, port, replay, dashboard, script))
-    env = {**os.environ, "GATEWAY_TOKEN_KEY": KEY_HEX}
+    path.write_text(config(tmp_path, port, replay, dashboard, script, pos_port))
+    env = {**os.environ, "GATEWAY_TOKEN_KEY": KEY_HEX, "CONSENT_TOKEN": CONSENT_TOKEN}
     bus = Bus(port)
     log = open(tmp_path / "gateway.log", "w")
     proc = subprocess.Popen([gateway_binary(), "run", "--config", str(path), "--stats-interval", "0"],
@@ -176,6 +180,52 @@ def test_withdrawn_recognition_makes_a_known_tag_an_anonymous_visitor(tmp_path):
     # An unknown customer is an error that names them, and changes nothing.
     missing = run_gateway(["consent", "LOY-0000-0000", "--marketing", "on", "--config", str(path)], tmp_path, env)
     assert missing.returncode != 0 and "LOY-0000-0000" in missing.stderr
+
+
+def post_consent(pos_port, body, token=CONSENT_TOKEN):
+    """POSTs a customer.consent body to the POS listener; returns (status, JSON answer)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{pos_port}/crm/consent", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_consent_from_another_system_lets_a_customer_be_recognised(tmp_path):
+    # Cy (a VIP) has not opted in: her first visit is an anonymous visitor's. The loyalty app then
+    # sends her opt-in as customer.consent, and on her next visit staff are told she is here.
+    script = "\n".join([
+        f"    - {{ customer: {CY_ID}, buy: [], dwell: 1s }}",
+        "    - { buy: [], dwell: 40s }",
+        f"    - {{ customer: {CY_ID}, buy: [], dwell: 1s }}",
+    ])
+    pos_port = free_port()
+    path, _, _, _, env, bus, proc, log = start(tmp_path, script, pos_port)
+    cy = token(CY_ID)
+    try:
+        wait_for(lambda: bus.find("presence.enter", subject="visitor", zone="entrance"), timeout=60, what="Cy's first visit, anonymous")
+        assert not bus.find("customer.arrival") and not bus.find("vip.arrival")
+        opt_in = {"type": "customer.consent", "customer": CY_ID, "recognition": True, "version": "app-3.2", "ts": "2026-12-06T10:15:00.000Z"}
+        assert wait_for(lambda: post_consent(pos_port, opt_in, token=None)[0] == 401, timeout=30, what="the POS listener")
+        assert post_consent(pos_port, opt_in, token="wrong")[0] == 401
+        status, answer = post_consent(pos_port, [opt_in, {"customer": "LOY-0000-0000", "marketing": True}, {"customer": CY_ID, "recognition": "yes"}])
+        assert status == 200, answer
+        assert answer["accepted"] == 1 and answer["rejected"] == 2, answer
+        assert "[1].customer: no customer 'LOY-0000-0000' in the store" in answer["errors"], answer
+        assert "[2].recognition: must be true or false" in answer["errors"], answer
+        status, answer = post_consent(pos_port, "not a message")
+        assert status == 400 and "neither" in answer["error"], answer
+        alert = wait_for(lambda: bus.find("vip.arrival", token=cy), timeout=90, what="Cy recognised after opting in")
+        assert alert[0]["firstName"] == "Cy"
+        assert len(bus.find("customer.arrival", token=cy)) == 1
+    finally:
+        stop(proc, log, tmp_path)
+        bus.close()
+    history = rows(tmp_path / "data" / "crm.sqlite", "SELECT customer_id, purpose, granted, version, changed_at, source FROM consent_history")
+    assert history == [(CY_ID, "recognition", 1, "app-3.2", "2026-12-06T10:15:00.000Z", "http")]
+    assert "customer.consent: 2 refused" in (tmp_path / "gateway.log").read_text()
 
 
 def test_erasure_reaches_every_subscriber_and_nothing_identifying_leaves_the_matcher(tmp_path):

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 @testable import POSIngest
+import Synchronization
 import Testing
 @testable import POSLog
 
@@ -236,6 +237,43 @@ import Testing
         let small = try ConfigMap.parse(yaml: "pos:\n  maxBodyBytes: 10\n", source: "test")
         #expect(throws: ConfigError(.invalidValue, at: "pos.maxBodyBytes", "10 is out of range (1024–1073741824)")) {
             try small.decode("pos", as: POSListenerConfig.self)
+        }
+    }
+
+    @Test("an intake route: its bearer token checked, its body handed over, its reply sent; a path clash with a source refused")
+    func intakeRoute() async throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        let received = Mutex<[[UInt8]]>([])
+        let route = IntakeRoute(name: "the customer.consent input", path: "/crm/consent", token: "s3cret") { body in
+            received.withLock { $0.append(body) }
+            return IntakeReply(status: 200, ["accepted": 1])
+        }
+        let router = try POSListener.router(sources: [harness.source], ingestor: harness.ingestor, maxBodyBytes: 1_024, routes: [route])
+        let app = POSListener.application(router: router, address: .hostname("127.0.0.1", port: 0), logger: quietLogger)
+        try await app.test(.live) { client in
+            let body = ByteBuffer(string: #"{"customer":"C-1","marketing":true}"#)
+            let missing = try await client.execute(uri: "/crm/consent", method: .post, body: body)
+            #expect(missing.status == .unauthorized)
+            #expect(try Self.decode(Refusal.self, missing).error.contains("missing bearer token"))
+            let wrong = try await client.execute(uri: "/crm/consent", method: .post, headers: [.authorization: "Bearer nope"], body: body)
+            #expect(wrong.status == .unauthorized)
+            let large = try await client.execute(uri: "/crm/consent", method: .post, headers: [.authorization: "Bearer s3cret"],
+                                                 body: ByteBuffer(repeating: 0x20, count: 2_048))
+            #expect(large.status == .contentTooLarge)
+            #expect(received.withLock { $0.isEmpty })
+            let good = try await client.execute(uri: "/crm/consent", method: .post, headers: [.authorization: "Bearer s3cret"], body: body)
+            #expect(good.status == .ok)
+            #expect(String(buffer: good.body) == #"{"accepted":1}"#)
+            // The POS route beside it is untouched by the intake route's token.
+            var doc = POSLogBuilder()
+            doc.retail(sequence: "9", body: doc.sale(1, price: "1.00", amount: "1.00"), total: "1.00")
+            #expect(try await Self.post(client, doc.bytes).status == .ok)
+        }
+        #expect(received.withLock { $0 } == [Array(#"{"customer":"C-1","marketing":true}"#.utf8)])
+        let clash = IntakeRoute(name: "the customer.consent input", path: "/pos/poslog", token: nil) { _ in IntakeReply(status: 200, [String: Int]()) }
+        #expect(throws: ConfigError.self) {
+            try POSListener.router(sources: [harness.source], ingestor: harness.ingestor, maxBodyBytes: 1_024, routes: [clash])
         }
     }
 }

@@ -106,6 +106,23 @@ struct GatewayConfigTests {
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "nil") does not mention \(expected)")
     }
 
+    @Test("crm.consent: served at /crm/consent without a token by default; path, token and off")
+    func consentInput() throws {
+        let defaults = try load("").crm.consent
+        #expect(defaults.enabled && defaults.path == "/crm/consent" && defaults.token == nil)
+        let set = try load("crm:\n  consent:\n    path: /loyalty/consent\n    token: t0ken\n").crm.consent
+        #expect(set.path == "/loyalty/consent" && set.token == "t0ken")
+        #expect(try load("crm:\n  consent:\n    enabled: false\n").crm.consent.enabled == false)
+        for (yaml, expected) in [
+            ("crm:\n  consent:\n    path: consent\n", "crm.consent.path: 'consent' is not a route path"),
+            ("crm:\n  consent:\n    token: \"\"\n", "crm.consent.token: must not be empty"),
+            ("crm:\n  consent:\n    secret: x\n", "crm.consent.secret: unknown key"),
+        ] {
+            let error = error(yaml)
+            #expect(error?.description.contains(expected) == true, "\(error?.description ?? "accepted") does not mention \(expected)")
+        }
+    }
+
     @Test("--reader pairs with the --zone that follows it")
     func readerPairs() throws {
         let readers = ReaderArgument.parse(arguments: ["run", "--reader", "llrp://a", "--zone", "floor", "--reader=llrp://b", "--no-simulator"])

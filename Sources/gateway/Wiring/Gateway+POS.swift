@@ -1,3 +1,4 @@
+import CRMStore
 import Foundation
 import GatewayCore
 import POSIngest
@@ -5,7 +6,8 @@ import POSIngest
 extension Gateway {
     /// The POS listener of `gateway run`: one HTTP server for every POS source whose driver is a
     /// listener format (`poslog`, `square`, `shopify`), their drop folders, and the idempotency
-    /// ledger at `<dataDir>/pos-ledger`; `nil` when no source uses a listener format.
+    /// ledger at `<dataDir>/pos-ledger`, and the `customer.consent` input (`crm.consent`); `nil` when
+    /// there is nothing to serve.
     func makePOSListener(formats: [String: any POSDocumentFormat]) throws -> POSListenerService? {
         var sources: [POSSource] = []
         var sourcePaths: [String: String] = [:]
@@ -18,7 +20,8 @@ extension Gateway {
             sources.append(POSSource(format: format, options: options, sink: sink))
             sourcePaths[source.name] = source.path.isEmpty ? "sources[\(index)]" : source.path
         }
-        guard !sources.isEmpty else { return nil }
+        let routes = config.crm.consent.enabled ? [consentRoute()] : []
+        guard !sources.isEmpty || !routes.isEmpty else { return nil }
         let ledger: POSLedger
         do {
             ledger = try POSLedger(path: config.dataPath("pos-ledger"), retention: config.pos.ledgerRetention, logger: logger)
@@ -26,7 +29,28 @@ extension Gateway {
             throw CLIError(error.message)
         }
         return try POSListenerService(configuration: config.pos, sources: sources, ingestor: POSIngestor(ledger: ledger, logger: logger),
-                                      sourcePaths: sourcePaths, logger: logger)
+                                      sourcePaths: sourcePaths, routes: routes, logger: logger)
+    }
+
+    /// `POST /crm/consent`: consent decisions from another system, recorded like `gateway consent`
+    /// (source `http`); the matcher applies them at its next master-data reload.
+    func consentRoute() -> IntakeRoute {
+        let database = self.database
+        let logger = self.logger
+        let input = config.crm.consent
+        return IntakeRoute(name: "the customer.consent input", path: input.path, token: input.token) { body in
+            do throws(CRMStoreError) {
+                let outcome = try ConsentInput.apply(body, to: database)
+                if outcome.rejected > 0 {
+                    logger.warning("customer.consent: \(outcome.rejected) refused", metadata: ["errors": "\(outcome.errors.joined(separator: "; "))"])
+                }
+                return IntakeReply(status: 200, outcome)
+            } catch {
+                logger.warning("customer.consent: request refused: \(error.message)")
+                // An unreadable body is the sender's to fix; anything else is the store's, and worth a retry.
+                return IntakeReply(status: error.code == .invalidInput ? 400 : 503, ["error": error.message, "code": error.code.name])
+            }
+        }
     }
 }
 
