@@ -36,9 +36,9 @@ PRODUCTS = f"""gtin,name,price,currency,category
 IDENTIFYING = [ADA_ID, BO_ID, CY_ID, ADA_TAG, BO_TAG, CY_TAG, "Lovelace", "Bramblewick", "Quillfeather", "@example.com"]
 
 
-def token(customer_id: str) -> str:
+def token(customer_id: str, key_hex: str = KEY_HEX) -> str:
     """The pseudonymous token, computed independently: HMAC-SHA256(key, id), first 128 bits as hex."""
-    return hmac.new(bytes.fromhex(KEY_HEX), customer_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(bytes.fromhex(key_hex), customer_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def config(tmp, port, replay, dashboard, script, pos_port=None):
@@ -125,13 +125,20 @@ class Dashboard:
             return response.read().decode()
 
 
-def start(tmp_path, script, pos_port=None):
+def start(tmp_path, script, pos_port=None, key_file=False):
     port, replay, dashboard = free_port(), free_port(), free_port()
     (tmp_path / "customers.csv").write_text(CUSTOMERS)
     (tmp_path / "products.csv").write_text(PRODUCTS)
     path = tmp_path / "gateway.yaml"
     path.write_text(config(tmp_path, port, replay, dashboard, script, pos_port))
-    env = {**os.environ, "GATEWAY_TOKEN_KEY": KEY_HEX, "CONSENT_TOKEN": CONSENT_TOKEN}
+    env = {**os.environ, "CONSENT_TOKEN": CONSENT_TOKEN}
+    if key_file:
+        # The key in the gateway's own key file, which `gateway keys rotate` manages.
+        (tmp_path / "data").mkdir(exist_ok=True)
+        (tmp_path / "data" / "token.key").write_text(KEY_HEX + "\n")
+        env.pop("GATEWAY_TOKEN_KEY", None)
+    else:
+        env["GATEWAY_TOKEN_KEY"] = KEY_HEX
     bus = Bus(port)
     log = open(tmp_path / "gateway.log", "w")
     proc = subprocess.Popen([gateway_binary(), "run", "--config", str(path), "--stats-interval", "0"],
@@ -226,6 +233,43 @@ def test_consent_from_another_system_lets_a_customer_be_recognised(tmp_path):
     history = rows(tmp_path / "data" / "crm.sqlite", "SELECT customer_id, purpose, granted, version, changed_at, source FROM consent_history")
     assert history == [(CY_ID, "recognition", 1, "app-3.2", "2026-12-06T10:15:00.000Z", "http")]
     assert "customer.consent: 2 refused" in (tmp_path / "gateway.log").read_text()
+
+
+def test_key_rotation_keeps_recognition_working(tmp_path):
+    script = "\n".join([
+        f"    - {{ customer: {BO_ID}, buy: [\"{SCARF}\"], dwell: 1s }}",
+        "    - { buy: [], dwell: 40s }",
+        f"    - {{ customer: {BO_ID}, buy: [\"{SCARF}\"], dwell: 1s }}",
+    ])
+    path, _, _, _, env, bus, proc, log = start(tmp_path, script, key_file=True)
+    data = tmp_path / "data"
+    old = token(BO_ID)
+    try:
+        wait_for(lambda: bus.find("pos.transaction", token=old), timeout=60, what="Bo's first sale under the old key")
+        done = run_gateway(["keys", "rotate", "--config", str(path)], tmp_path, env)
+        assert done.returncode == 0, done.stderr
+        assert "token key rotated" in done.stdout, done.stdout
+        new_key = (data / "token.key").read_text().strip()
+        assert new_key != KEY_HEX and (data / "token.key.previous").read_text().strip() == KEY_HEX
+        new = token(BO_ID, new_key)
+        # His next visit: recognised under the new token, the old one never seen again.
+        wait_for(lambda: bus.find("customer.arrival", token=new), timeout=90, what="Bo recognised under the new key")
+        wait_for(lambda: bus.find("pos.transaction", token=new), timeout=60, what="Bo's second sale under the new key")
+        assert not [e for t, e in bus.messages if e.get("token") == old and e["seq"] > bus.find("customer.arrival", token=new)[0]["seq"]]
+    finally:
+        stop(proc, log, tmp_path)
+        bus.close()
+    swept = run_gateway(["keys", "rotate", "--sweep", "--config", str(path)], tmp_path, env)
+    assert swept.returncode == 0, swept.stderr
+    crm = data / "crm.sqlite"
+    assert rows(crm, "SELECT token FROM customers WHERE customer_id = ?", BO_ID) == [(new,)]
+    # Both visits and both sales are his, under the one token the store knows him by now.
+    assert rows(crm, "SELECT count(*) FROM transactions WHERE token = ?", new)[0][0] == 2
+    for table in ("presence", "visits", "transactions"):
+        assert not rows(crm, f"SELECT 1 FROM {table} WHERE token = ?", old), table
+    # A key managed outside the gateway is not the gateway's to rotate.
+    refused = run_gateway(["keys", "rotate", "--config", str(path)], tmp_path, {**env, "GATEWAY_TOKEN_KEY": KEY_HEX})
+    assert refused.returncode != 0 and "GATEWAY_TOKEN_KEY" in refused.stderr
 
 
 def test_erasure_reaches_every_subscriber_and_nothing_identifying_leaves_the_matcher(tmp_path):
