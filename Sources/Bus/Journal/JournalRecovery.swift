@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import Logging
 #if canImport(Glibc)
 import Glibc

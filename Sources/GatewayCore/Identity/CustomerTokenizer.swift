@@ -162,7 +162,7 @@ public struct TokenKeyRotation: Sendable {
         /// Releases the lock; also done on deinit.
         public func release() {
             guard descriptor >= 0 else { return }
-            KeyFileSystem.close(descriptor)
+            FileSystem.close(descriptor)
             descriptor = -1
         }
 
@@ -204,12 +204,12 @@ public struct TokenKeyRotation: Sendable {
     /// - Throws: ``GatewayCoreError/Code/tokenKey`` when another rotation of the same key holds it, or
     ///   the lock file cannot be made.
     public func lock() throws(GatewayCoreError) -> Lock {
-        let fd = KeyFileSystem.open(lockFile, O_RDWR | O_CREAT, mode: 0o600)
-        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot open \(lockFile): \(KeyFileSystem.lastError)") }
+        let fd = FileSystem.open(lockFile, O_RDWR | O_CREAT, mode: 0o600)
+        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot open \(lockFile): \(FileSystem.lastError)") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EAGAIN
-            let reason = KeyFileSystem.lastError
-            KeyFileSystem.close(fd)
+            let reason = FileSystem.lastError
+            FileSystem.close(fd)
             throw GatewayCoreError(.tokenKey, busy
                 ? "another rotation of \(keyFile) is running (it holds \(lockFile))"
                 : "cannot lock \(lockFile): \(reason)")
@@ -289,33 +289,15 @@ public struct TokenKeyRotation: Sendable {
     /// Renames `K.new` over `K` and syncs the folder.
     func promoteNew() throws(GatewayCoreError) {
         guard rename(newKeyFile, keyFile) == 0 else {
-            throw GatewayCoreError(.tokenKey, "cannot rename \(newKeyFile) to \(keyFile): \(KeyFileSystem.lastError)")
+            throw GatewayCoreError(.tokenKey, "cannot rename \(newKeyFile) to \(keyFile): \(FileSystem.lastError)")
         }
         try KeyFileSystem.syncFolder(of: keyFile)
         logger.info("token key rotated", metadata: ["key": "\(keyFile)", "previous": "\(previousKeyFile)"])
     }
 }
 
-/// The POSIX calls the key files need, with the platforms' differences in one place.
+/// Key files written so that a crash at any moment leaves the old key or the new one, never half of one.
 enum KeyFileSystem {
-    static func open(_ path: String, _ flags: Int32, mode: mode_t) -> Int32 {
-        #if canImport(Glibc)
-        Glibc.open(path, flags | O_CLOEXEC, mode)
-        #else
-        Darwin.open(path, flags | O_CLOEXEC, mode)
-        #endif
-    }
-
-    static func close(_ fd: Int32) {
-        #if canImport(Glibc)
-        _ = Glibc.close(fd)
-        #else
-        _ = Darwin.close(fd)
-        #endif
-    }
-
-    static var lastError: String { String(cString: strerror(errno)) }
-
     /// Writes `bytes` to `path` through a synced temporary file created 0600, then renames it over `path`
     /// (or, with `exclusive`, hard-links it, which fails when `path` exists) and syncs the folder.
     ///
@@ -324,8 +306,8 @@ enum KeyFileSystem {
         // A name of this process's own: two writers never share a temporary file.
         let temporary = "\(path).\(getpid()).tmp"
         _ = unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot create \(temporary): \(lastError)") }
+        let fd = FileSystem.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot create \(temporary): \(FileSystem.lastError)") }
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
@@ -341,8 +323,8 @@ enum KeyFileSystem {
         }
         // The umask may have taken bits off; 0600 is what is meant, and only the owner may read a key.
         let synced = written == bytes.count && fchmod(fd, 0o600) == 0 && fsync(fd) == 0
-        let reason = lastError
-        close(fd)
+        let reason = FileSystem.lastError
+        FileSystem.close(fd)
         guard synced else {
             _ = unlink(temporary)
             throw GatewayCoreError(.tokenKey, "cannot write \(temporary): \(reason)")
@@ -353,12 +335,12 @@ enum KeyFileSystem {
                 if errno == EEXIST || FileManager.default.fileExists(atPath: path) { return false }
                 // A file system without hard links: a plain rename, which only a writer racing this one could undo.
                 guard rename(temporary, path) == 0 else {
-                    throw GatewayCoreError(.tokenKey, "cannot create \(path): \(lastError)")
+                    throw GatewayCoreError(.tokenKey, "cannot create \(path): \(FileSystem.lastError)")
                 }
             }
         } else {
             guard rename(temporary, path) == 0 else {
-                throw GatewayCoreError(.tokenKey, "cannot rename \(temporary) to \(path): \(lastError)")
+                throw GatewayCoreError(.tokenKey, "cannot rename \(temporary) to \(path): \(FileSystem.lastError)")
             }
         }
         try syncFolder(of: path)
@@ -368,9 +350,8 @@ enum KeyFileSystem {
     /// Syncs the folder holding `path`, so a name created or renamed in it survives a power cut.
     static func syncFolder(of path: String) throws(GatewayCoreError) {
         let folder = (path as NSString).deletingLastPathComponent
-        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY, mode: 0)
-        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot open the folder of \(path): \(lastError)") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw GatewayCoreError(.tokenKey, "cannot sync the folder of \(path): \(lastError)") }
+        guard FileSystem.syncDirectory(folder.isEmpty ? "." : folder) else {
+            throw GatewayCoreError(.tokenKey, "cannot sync the folder of \(path): \(FileSystem.lastError)")
+        }
     }
 }

@@ -61,31 +61,18 @@ struct RotateKeysCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The CRM store: sqlite:PATH or a plain path (default: crm.db from the config).", valueName: "url"))
-    var db: String?
-
     @Flag(name: .long, help: "Make no new key: re-tokenise with the current key whatever still carries a token of the previous one.")
     var sweep = false
 
-    @OptionGroup var options: ConfigOptions
-
-    func validate() throws {
-        if let db { _ = try SegmentCommand.sqlitePath(db) }
-    }
+    @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let config: GatewayConfig
-        if db != nil, options.config == "Config/gateway.yaml", !FileManager.default.fileExists(atPath: options.config) {
-            config = GatewayConfig()
-        } else {
-            config = try options.load()
-        }
-        let logger = makeLogger(label: "gateway.keys", level: options.logLevel ?? "warning")
+        let config = try store.loadConfig()
+        let logger = store.logger(label: "gateway.keys")
         let keyFile = config.privacy.tokenKeyFile ?? config.dataPath("token.key")
-        let path = try db.map(SegmentCommand.sqlitePath) ?? config.crm.db
         do {
             let rotation = try TokenKeyRotation(keyFile: keyFile, logger: logger)
-            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no CRM store there (import customers first)") }
+            let path = try store.path(config)
             let lock = try rotation.lock()
             defer { lock.release() }
             let database = try CRMDatabase(path: path, logger: logger)

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// `--db` and the config, for the commands that work on the gateway's own CRM store file
-/// (segmentation, consent, erasure, export, purge).
+/// (segmentation, consent, erasure, export, purge, key rotation).
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The CRM store: sqlite:PATH or a plain path (default: crm.db from the config).", valueName: "url"))
     var db: String?
@@ -28,10 +28,15 @@ struct StoreOptions: ParsableArguments {
         makeLogger(label: label, level: options.logLevel ?? "warning")
     }
 
-    /// Opens the existing store; a missing file is an error, never a new empty store.
-    func open(_ config: GatewayConfig, logger: Logger) throws -> CRMDatabase {
+    /// The existing store's file; a missing file is an error, never a new empty store.
+    func path(_ config: GatewayConfig) throws -> String {
         let path = try db.map(SegmentCommand.sqlitePath) ?? config.crm.db
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no CRM store there (import customers first)") }
-        return try CRMDatabase(path: path, logger: logger)
+        return path
+    }
+
+    /// Opens the existing store.
+    func open(_ config: GatewayConfig, logger: Logger) throws -> CRMDatabase {
+        try CRMDatabase(path: path(config), logger: logger)
     }
 }

@@ -4,11 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The few POSIX file calls the journal makes, under names that types with their own `open` and
-/// `close` methods can still reach, and with the platforms' differences in one place.
-enum FileSystem {
+/// The few POSIX file calls the journal and the key files make, under names that types with their own
+/// `open` and `close` methods can still reach, and with the platforms' differences in one place.
+package enum FileSystem {
     /// Opens `path`; the descriptor, or `-1` with `errno` set.
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) -> Int32 {
+    package static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) -> Int32 {
         #if canImport(Glibc)
         Glibc.open(path, flags | O_CLOEXEC, mode)
         #else
@@ -17,7 +17,7 @@ enum FileSystem {
     }
 
     /// Closes a descriptor.
-    static func close(_ fd: Int32) {
+    package static func close(_ fd: Int32) {
         #if canImport(Glibc)
         _ = Glibc.close(fd)
         #else
@@ -26,7 +26,7 @@ enum FileSystem {
     }
 
     /// Syncs a file's data to stable storage; `false` with `errno` set on failure.
-    static func syncData(_ fd: Int32) -> Bool {
+    package static func syncData(_ fd: Int32) -> Bool {
         #if canImport(Glibc)
         // The data is what must survive; fdatasync skips flushing the inode's timestamps.
         fdatasync(fd) == 0
@@ -36,7 +36,7 @@ enum FileSystem {
     }
 
     /// Syncs a directory, so that a file created in it survives a crash.
-    static func syncDirectory(_ path: String) -> Bool {
+    package static func syncDirectory(_ path: String) -> Bool {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -44,5 +44,5 @@ enum FileSystem {
     }
 
     /// The text of the calling thread's last `errno`.
-    static var lastError: String { String(cString: strerror(errno)) }
+    package static var lastError: String { String(cString: strerror(errno)) }
 }
