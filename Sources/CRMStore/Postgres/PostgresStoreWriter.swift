@@ -134,20 +134,6 @@ public final class PostgresStoreWriter: CRMEventStore, Service {
         }
     }
 
-    /// Deletes presence rows older than `cutoff`; visits and sales stay.
-    public func purgePresence(before cutoff: Timestamp) async throws(CRMStoreError) -> Int {
-        try await migrate()
-        let logger = self.logger
-        let text = cutoff.rfc3339
-        return try await leased("purge presence before \(text)") { connection in
-            let rows = try await connection.query("""
-                WITH gone AS (DELETE FROM presence WHERE ts < \(text)::timestamptz RETURNING 1) SELECT count(*) FROM gone
-                """, logger: logger)
-            for try await count in rows.decode(Int64.self) { return Int(count) }
-            return 0
-        }
-    }
-
     /// Deletes presence, visits and sales older than their cutoffs in one transaction, as
     /// ``CRMDatabase/purge(presenceBefore:visitsBefore:transactionsBefore:dryRun:)`` does on SQLite;
     /// lines and tenders go with their sale (`ON DELETE CASCADE`).

@@ -145,9 +145,6 @@ public protocol CRMEventStore: Sendable {
     /// The highest seq applied for `gateway`; 0 when none was.
     func lastAppliedSeq(gateway: String) async throws(CRMStoreError) -> UInt64
 
-    /// Deletes raw presence rows older than `cutoff` and returns how many went; visits and sales stay.
-    func purgePresence(before cutoff: Timestamp) async throws(CRMStoreError) -> Int
-
     /// Deletes, in one transaction, presence older than `presenceBefore`, visits that ended (or, never
     /// ended, started) before `visitsBefore`, and sales that ended before `transactionsBefore` with
     /// their lines and tenders; a `nil` cutoff keeps that table. Returns the rows removed per table.
@@ -159,12 +156,4 @@ public protocol CRMEventStore: Sendable {
 extension StoreWriter: CRMEventStore {
     /// The SQLite file.
     public var location: String { "sqlite:\(database.path)" }
-
-    /// Deletes presence rows whose `ts` sorts before `cutoff` (RFC 3339 text sorts as time).
-    public func purgePresence(before cutoff: Timestamp) throws(CRMStoreError) -> Int {
-        try database.writing("purge presence before \(cutoff.rfc3339)") { db in
-            try db.execute(sql: "DELETE FROM presence WHERE ts < ?", arguments: [cutoff.rfc3339])
-            return db.changesCount
-        }
-    }
 }
