@@ -13,7 +13,7 @@ import Testing
         #expect(Set(tables) == [
             "customers", "credentials", "products", "visits", "presence", "transactions", "transaction_lines", "tenders",
             "reader_status", "bus_cursor", "master_revision", "staff_users", "segmentation_runs", "customer_segments", "tier_history",
-            "segment_outbox",
+            "segment_outbox", "consent_history", "erasure_outbox",
         ])
         let triggers = try scratch.database.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
