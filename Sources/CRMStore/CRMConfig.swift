@@ -17,10 +17,10 @@ import GatewayCore
 ///   batch:
 ///     maxEvents: 500
 ///     maxDelay: 50ms
-///   consent:                  # the customer.consent input, on the POS listener
+///   consent:                  # the customer.consent input, on the POS listener; off by default
 ///     enabled: true
 ///     path: /crm/consent
-///     token: ${CONSENT_TOKEN} # optional bearer token
+///     token: ${CONSENT_TOKEN} # required when enabled
 /// ```
 public struct CRMConfig: ConfigSection, Sendable, Equatable {
     /// CSV files imported when the store starts with empty tables: `crm.seed`.
@@ -128,15 +128,18 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
 
     /// The `customer.consent` input: `crm.consent`. Another system (the loyalty app, the CRM, a kiosk)
     /// POSTs customers' consent decisions to the POS listener at ``path``.
+    ///
+    /// Off unless asked for, and never without a token: whoever can reach the route can switch a
+    /// customer's recognition on, so only a system holding the token may.
     public struct ConsentInputConfig: ConfigSection, Sendable, Equatable {
         /// Whether the route is served.
-        public var enabled = true
+        public var enabled = false
         /// The route's path.
         public var path = "/crm/consent"
-        /// The bearer token the route requires; `nil` accepts any request (the listener is loopback-only by default).
+        /// The bearer token the route requires; required when ``enabled``.
         public var token: String?
 
-        /// The defaults: served at `/crm/consent`, no token.
+        /// The defaults: not served.
         public init() {}
 
         /// Reads `crm.consent`.
@@ -149,7 +152,11 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
             }
             token = try config.optional("token")
             if token?.isEmpty == true {
-                throw ConfigError(.invalidValue, at: config.path(of: "token"), "must not be empty (leave the key out to accept requests without a token)")
+                throw ConfigError(.invalidValue, at: config.path(of: "token"), "must not be empty")
+            }
+            if enabled, token == nil {
+                throw ConfigError(.invalidValue, at: config.path(of: "token"),
+                                  "is required with enabled: true (consent changes must come from a system holding it, e.g. \"${CONSENT_TOKEN}\")")
             }
         }
     }

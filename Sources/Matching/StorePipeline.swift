@@ -128,7 +128,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
 
     /// Queues an event from outside the read path (a segmentation run's `customer.segment`, an erasure's
     /// `customer.erased`) to be published in seq order with everything else. Safe from any thread; it is
-    /// emitted at the next tick.
+    /// emitted at the next tick, after any directory ``replace(directory:)`` was given before it.
     public func announce(_ payload: EventPayload, at time: Timestamp = .now()) {
         pendingAnnouncements.withLock { $0.append((payload, time)) }
     }
@@ -372,16 +372,19 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
 
     /// Expires presence, reports new drops, swaps in a reloaded directory and refreshes the statistics.
     public func tick(now: Timestamp) {
+        // Announcements are taken before the directory: a directory replaced before an announcement
+        // (an erasure reloads it, then announces the tombstone) is then always swapped in before it is emitted.
+        let announcements = pendingAnnouncements.withLock { queued in
+            defer { queued.removeAll() }
+            return queued
+        }
         if let replacement = pendingDirectory.withLock({ pending -> Directory? in
             defer { pending = nil }
             return pending
         }) {
             swap(to: replacement)
         }
-        for (payload, time) in pendingAnnouncements.withLock({ queued in
-            defer { queued.removeAll() }
-            return queued
-        }) {
+        for (payload, time) in announcements {
             emit(payload, at: time)
         }
         presence.expire(now: now) { exit($0) }
@@ -409,7 +412,11 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         for (index, customer) in replacement.customers.enumerated() { newIndex[customer.id] = Int32(index) }
         var remappedVisits: [Int32: Visit] = [:]
         for (index, visit) in visits {
-            if let moved = newIndex[old.customers[Int(index)].id] { remappedVisits[moved] = visit }
+            // An erased customer's visit, or one whose recognition consent was withdrawn, ends here unrecorded:
+            // nothing more is published under their token, and a later visit with consent starts afresh.
+            if let moved = newIndex[old.customers[Int(index)].id], replacement.customers[Int(moved)].recognitionConsent {
+                remappedVisits[moved] = visit
+            }
         }
         visits = remappedVisits
         directory = replacement

@@ -28,7 +28,7 @@ import Testing
         #expect(state[.recognition] == ConsentState(granted: true, at: "2026-12-06T10:15:00.000Z", version: "2026-12"))
         #expect(state[.marketing] == ConsentState(granted: false, at: nil, version: "2026-12"))
         let history = try scratch.database.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT purpose, granted, source, changed_at FROM consent_history WHERE customer_id = 'C-1' ORDER BY purpose")
+            try Row.fetchAll(db, sql: "SELECT purpose, granted, source, changed_at FROM consent_history WHERE customer_id = 'C-1' AND source = 'http' ORDER BY purpose")
         }
         #expect(history.map { [$0[0] as String, "\($0[1] as Int)", $0[2] as String, $0[3] as String] } == [
             ["marketing", "0", "http", "2026-12-06T10:15:00.000Z"],
@@ -63,7 +63,7 @@ import Testing
         #expect(try scratch.database.consent(customerID: "C-2")?[.recognition]?.granted == false)
         // Nothing of the refused messages reached C-1.
         #expect(try scratch.database.consent(customerID: "C-1")?[.marketing]?.granted == false)
-        #expect(try scratch.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM consent_history") } == 1)
+        #expect(try scratch.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM consent_history WHERE source = 'http'") } == 1)
     }
 
     @Test func aBodyThatIsNotJSONIsRefusedAsAWhole() throws {

@@ -56,7 +56,7 @@ import Testing
         let renewed = try scratch.database.recordConsent(customerID: "C-2", [ConsentDecision(purpose: .marketing, granted: true, version: "v2")],
                                                          source: "cli", at: later)
         #expect(renewed[.marketing] == ConsentState(granted: true, at: later.rfc3339, version: "v2"))
-        #expect(try count(scratch, "SELECT count(*) FROM consent_history WHERE customer_id = 'C-2'") == 3)
+        #expect(try count(scratch, "SELECT count(*) FROM consent_history WHERE customer_id = 'C-2' AND source = 'cli'") == 3)
     }
 
     @Test func consentForAnUnknownCustomerIsRefusedByName() throws {
@@ -67,7 +67,7 @@ import Testing
         } throws: { error in
             (error as? CRMStoreError)?.code == .notFound && "\(error)".contains("C-404")
         }
-        #expect(try count(scratch, "SELECT count(*) FROM consent_history") == 0)
+        #expect(try count(scratch, "SELECT count(*) FROM consent_history WHERE source = 'cli'") == 0)
     }
 
     /// Visits, presence and a sale for both customers, as the bus would have written them.
@@ -105,7 +105,8 @@ import Testing
         let revenue = try scratch.database.transactions().reduce(Decimal(0)) { $0 + $1.total }
 
         let report = try scratch.database.erase(customerID: "C-1")
-        #expect(report == ErasureReport(token: ada, credentials: 2, presence: 1, visits: 1, transactions: 1, consentHistory: 1, segmentation: 2))
+        // History: the import's recognition and the CLI's marketing.
+        #expect(report == ErasureReport(token: ada, credentials: 2, presence: 1, visits: 1, transactions: 1, consentHistory: 2, segmentation: 2))
 
         #expect(try count(scratch, "SELECT count(*) FROM customers WHERE customer_id = 'C-1'") == 0)
         #expect(try count(scratch, "SELECT count(*) FROM credentials WHERE customer_id = 'C-1'") == 0)

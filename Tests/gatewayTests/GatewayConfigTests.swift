@@ -106,14 +106,14 @@ struct GatewayConfigTests {
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "nil") does not mention \(expected)")
     }
 
-    @Test("crm.consent: served at /crm/consent without a token by default; path, token and off")
+    @Test("crm.consent: off by default; when on, at /crm/consent and never without a token")
     func consentInput() throws {
         let defaults = try load("").crm.consent
-        #expect(defaults.enabled && defaults.path == "/crm/consent" && defaults.token == nil)
-        let set = try load("crm:\n  consent:\n    path: /loyalty/consent\n    token: t0ken\n").crm.consent
-        #expect(set.path == "/loyalty/consent" && set.token == "t0ken")
-        #expect(try load("crm:\n  consent:\n    enabled: false\n").crm.consent.enabled == false)
+        #expect(!defaults.enabled && defaults.path == "/crm/consent" && defaults.token == nil)
+        let set = try load("crm:\n  consent:\n    enabled: true\n    path: /loyalty/consent\n    token: t0ken\n").crm.consent
+        #expect(set.enabled && set.path == "/loyalty/consent" && set.token == "t0ken")
         for (yaml, expected) in [
+            ("crm:\n  consent:\n    enabled: true\n", "crm.consent.token: is required with enabled: true"),
             ("crm:\n  consent:\n    path: consent\n", "crm.consent.path: 'consent' is not a route path"),
             ("crm:\n  consent:\n    token: \"\"\n", "crm.consent.token: must not be empty"),
             ("crm:\n  consent:\n    secret: x\n", "crm.consent.secret: unknown key"),

@@ -45,7 +45,7 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
 public struct CSVImporter: Sendable {
     /// The columns of a customers file; the header may list them in any order.
     public static let customerColumns = ["customer_id", "first_name", "last_name", "email", "tier", "credentials", "recognition_consent",
-                                         "profiling_consent"]
+                                         "profiling_consent", "marketing_consent", "consent_version", "consent_at"]
     /// The columns a customers file must have; the others may be left out.
     public static let requiredCustomerColumns: Set<String> = ["customer_id", "recognition_consent"]
     /// The columns of a products file; the header may list them in any order.
@@ -69,14 +69,27 @@ public struct CSVImporter: Sendable {
         self.maxReportedErrors = max(0, maxReportedErrors)
     }
 
-    /// Imports `customer_id,first_name,last_name,email,tier,credentials,recognition_consent`.
+    /// Imports `customer_id,recognition_consent` plus the optional
+    /// `first_name,last_name,email,tier,credentials,profiling_consent,marketing_consent,consent_version,consent_at`.
     ///
-    /// `credentials` holds tag EPCs (hex) and card numbers (digits) separated by `;`; an existing
-    /// customer's credentials are replaced by the line's. A credential that another customer owns
-    /// rejects the line. `recognition_consent` is `yes`/`no` (or `true`/`false`, `1`/`0`); an empty
-    /// `tier` is `regular` for a new customer and leaves an existing one's as it is (segmentation may have set it). The token is derived from the customer id with `tokenizer`.
-    /// `profiling_consent` (optional, `yes`/`no`) says whether the customer may be segmented; when the
-    /// column is absent or empty a new customer gets `profilingDefault` and an existing one keeps theirs.
+    /// - `credentials` holds tag EPCs (hex) and card numbers (digits) separated by `;`; an existing
+    ///   customer's credentials are replaced by the line's. A credential that another customer owns
+    ///   rejects the line.
+    /// - An empty `tier` is `regular` for a new customer and leaves an existing one's as it is
+    ///   (segmentation may have set it). The token is derived from the customer id with `tokenizer`.
+    /// - `recognition_consent` (required), `profiling_consent` and `marketing_consent` are `yes`/`no`
+    ///   (or `true`/`false`, `1`/`0`). When `profiling_consent` is absent or empty a new customer gets
+    ///   `profilingDefault`; when `marketing_consent` is, a new customer gets `no`; an existing customer
+    ///   keeps theirs either way.
+    /// - `consent_version` is the version of the wording the customer agreed to, applied to every
+    ///   purpose the line sets; `consent_at` is when they gave it (RFC 3339; the import time when absent).
+    ///   A malformed `consent_at` rejects the line.
+    ///
+    /// A purpose the line sets is written only when its value differs from the stored one (or names
+    /// another `consent_version`), or the customer is new: then its flag, its time (`consent_at`,
+    /// `profiling_consent_at`, `marketing_consent_at`; cleared when refused) and its version are set, and
+    /// one `consent_history` row with source `import` is added. A purpose confirmed as it stands is left
+    /// alone, so importing the same file again adds no history and moves no time.
     ///
     /// - Parameter progress: called with the number of lines read, every ``progressInterval`` lines and
     ///   at the end, on the database's writer thread inside the transaction: keep it quick.

@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// Validation and normalisation of the values CSV imports accept. Each returns the stored form, or a
 /// phrase saying what is wrong that the importer puts after `column 'NAME': `.
 enum Fields {
@@ -42,13 +44,22 @@ enum Fields {
         return .success(text.uppercased())
     }
 
-    /// Recognition consent: `yes`/`no`, `true`/`false`, `1`/`0`, in any case.
+    /// A consent flag: `yes`/`no`, `true`/`false`, `1`/`0`, in any case.
     static func consent(_ text: String) -> Result<Bool, Problem> {
         switch text.lowercased() {
         case "yes", "true", "1": return .success(true)
         case "no", "false", "0": return .success(false)
         default: return .failure(Problem("'\(text)' is not yes or no"))
         }
+    }
+
+    /// A time in RFC 3339 (`Z` or a numeric offset, optional fraction), as the UTC form with
+    /// milliseconds the store keeps its times in.
+    static func time(_ text: String) -> Result<String, Problem> {
+        guard let stamp = Timestamp(rfc3339: text) else {
+            return .failure(Problem("'\(text)' is not an RFC 3339 time (such as 2026-03-01T17:30:00Z)"))
+        }
+        return .success(stamp.rfc3339)
     }
 
     /// A tier name, lowercased so `VIP` and `vip` are one tier for the rules.

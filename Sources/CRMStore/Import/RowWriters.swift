@@ -2,40 +2,58 @@ import GRDB
 import GatewayCore
 
 /// Validates and upserts customer lines, with statements prepared once per import.
+///
+/// Consent follows ``CRMDatabase/recordConsent(customerID:_:source:at:)``: a purpose the line sets is
+/// written only when it differs from the stored one, and then gets its flag, its time (cleared on a
+/// refusal) and its version, and one `consent_history` row with source `import`. A purpose confirmed as
+/// it stands is left alone, so importing the same file again adds no history and moves no time.
 struct CustomerRowWriter {
-    private let db: Database
     private let tokenizer: CustomerTokenizer
     private let now: String
     private let profilingDefault: Bool
     private let owner: Statement
+    private let stored: Statement
     private let insert: Statement
     private let update: Statement
     private let clearCredentials: Statement
     private let insertCredential: Statement
+    private let insertHistory: Statement
+
+    /// The purposes in the order of the statements' consent arguments.
+    private static let purposes: [ConsentPurpose] = [.recognition, .profiling, .marketing]
 
     init(_ db: Database, tokenizer: CustomerTokenizer, now: String, profilingDefault: Bool = true) throws {
-        self.db = db
         self.tokenizer = tokenizer
         self.now = now
         self.profilingDefault = profilingDefault
         owner = try db.makeStatement(sql: "SELECT customer_id FROM credentials WHERE credential = ?")
-        // DO NOTHING on the key only, then UPDATE: it tells new rows from updated ones, and any other
-        // constraint (a token clash) still fails loudly instead of being ignored.
+        // Typed String: a bare interpolation here would be taken for GRDB's `SQL` literal.
+        let consentColumns = Self.purposes.map { purpose -> String in
+            let (flag, at, version) = purpose.columns
+            return "\(flag), \(at), \(version)"
+        }.joined(separator: ", ")
+        stored = try db.makeStatement(sql: "SELECT \(consentColumns) FROM customers WHERE customer_id = ?")
+        // Consent values (?7…?15) are worked out in Swift from the stored ones, so both statements just
+        // write them. The lookup tells new rows from updated ones inside the import's write transaction,
+        // so the insert needs no ON CONFLICT, and a constraint (a token clash) fails loudly.
         insert = try db.makeStatement(sql: """
-            INSERT INTO customers (customer_id, first_name, last_name, email, tier, recognition_consent, consent_at, token, updated_at,
-                                   profiling_consent)
-            VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'regular'), ?6, CASE WHEN ?6 THEN ?8 END, ?7, ?8, coalesce(?9, ?10))
-            ON CONFLICT (customer_id) DO NOTHING
+            INSERT INTO customers (customer_id, first_name, last_name, email, tier, token, updated_at, \(consentColumns))
+            VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'regular'), ?6, ?16, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
             """)
-        // Consent keeps the time it was first given; withdrawing it clears the time.
+        let assignments = Self.purposes.enumerated().map { index, purpose -> String in
+            let (flag, at, version) = purpose.columns
+            return "\(flag) = ?\(7 + index * 3), \(at) = ?\(8 + index * 3), \(version) = ?\(9 + index * 3)"
+        }.joined(separator: ", ")
         update = try db.makeStatement(sql: """
-            UPDATE customers SET first_name = ?2, last_name = ?3, email = ?4, tier = coalesce(?5, tier),
-                consent_at = CASE WHEN ?6 THEN (CASE WHEN recognition_consent = 1 THEN coalesce(consent_at, ?8) ELSE ?8 END) END,
-                recognition_consent = ?6, token = ?7, updated_at = ?8, profiling_consent = coalesce(?9, profiling_consent, ?10)
+            UPDATE customers SET first_name = ?2, last_name = ?3, email = ?4, tier = coalesce(?5, tier), token = ?6, updated_at = ?16,
+                \(assignments)
             WHERE customer_id = ?1
             """)
         clearCredentials = try db.makeStatement(sql: "DELETE FROM credentials WHERE customer_id = ?")
         insertCredential = try db.makeStatement(sql: "INSERT INTO credentials (credential, customer_id, kind) VALUES (?, ?, ?)")
+        insertHistory = try db.makeStatement(sql: """
+            INSERT INTO consent_history (customer_id, purpose, granted, version, changed_at, source) VALUES (?, ?, ?, ?, ?, 'import')
+            """)
     }
 
     func write(_ line: inout CSVLine) throws -> LineOutcome {
@@ -45,15 +63,18 @@ struct CustomerRowWriter {
         let email = line.optional("email", Fields.email)
         // Empty keeps an existing customer's tier: segmentation may have set it.
         let tier = line.optional("tier", Fields.tier)
-        let consent = line.required("recognition_consent", Fields.consent)
+        let recognition = line.required("recognition_consent", Fields.consent)
         let profiling = line.optional("profiling_consent", Fields.consent)
+        let marketing = line.optional("marketing_consent", Fields.consent)
+        let version = line.raw("consent_version")
+        let consentAt = line.optional("consent_at", Fields.time)
         var credentials: [MasterData.Credential] = []
         for text in line.raw("credentials")?.split(separator: ";") ?? [] {
             let trimmed = Fields.trimmed(String(text))
             guard !trimmed.isEmpty, let credential = line.check("credentials", Fields.credential(trimmed)) else { continue }
             if !credentials.contains(credential) { credentials.append(credential) }
         }
-        guard line.problems.isEmpty, let id, let consent else { return .rejected }
+        guard line.problems.isEmpty, let id, let recognition else { return .rejected }
         for credential in credentials {
             if let holder = try String.fetchOne(owner, arguments: [credential.value]), holder != id {
                 line.fail("credentials", "'\(credential.value)' already belongs to customer '\(holder)'")
@@ -61,11 +82,40 @@ struct CustomerRowWriter {
         }
         guard line.problems.isEmpty else { return .rejected }
 
-        // Positional (?1…?10), shared by both statements: binding by name costs a lookup per value.
-        let arguments: StatementArguments = [id, first, last, email, tier, consent, tokenizer.token(for: id), now, profiling, profilingDefault]
-        try insert.execute(arguments: arguments)
+        let before = try Row.fetchOne(stored, arguments: [id]).map { row in
+            Self.purposes.indices.map { ConsentState(granted: row[$0 * 3], at: row[$0 * 3 + 1], version: row[$0 * 3 + 2]) }
+        }
+        let time = consentAt ?? now
+        let given: [Bool?] = [recognition, profiling, marketing]
+        // A purpose the line leaves empty: an existing customer keeps theirs, a new one gets the default.
+        let defaults = [false, profilingDefault, false]
+        var states: [ConsentState] = []
+        var changes: [(ConsentPurpose, ConsentState)] = []
+        for (index, purpose) in Self.purposes.enumerated() {
+            let current = before?[index]
+            guard let granted = given[index] else {
+                states.append(current ?? ConsentState(granted: defaults[index], at: nil, version: nil))
+                continue
+            }
+            // The same answer is a change only when the line names another wording: the customer agreed anew.
+            if let current, current.granted == granted, version == nil || version == current.version {
+                states.append(current)
+                continue
+            }
+            // The time is when the standing consent was given: none while it is refused.
+            let state = ConsentState(granted: granted, at: granted ? time : nil, version: version)
+            states.append(state)
+            changes.append((purpose, state))
+        }
+
+        // Positional (?1…?16), shared by both statements: binding by name costs a lookup per value.
+        var values: [(any DatabaseValueConvertible)?] = [id, first, last, email, tier, tokenizer.token(for: id)]
+        for state in states { values += [state.granted, state.at, state.version] }
+        values.append(now)
+        let arguments = StatementArguments(values)
         let outcome: LineOutcome
-        if db.changesCount > 0 {
+        if before == nil {
+            try insert.execute(arguments: arguments)
             outcome = .inserted
         } else {
             try update.execute(arguments: arguments)
@@ -74,6 +124,9 @@ struct CustomerRowWriter {
         }
         for credential in credentials {
             try insertCredential.execute(arguments: [credential.value, id, credential.kind.rawValue])
+        }
+        for (purpose, state) in changes {
+            try insertHistory.execute(arguments: [id, purpose.rawValue, state.granted, state.version, time])
         }
         return outcome
     }

@@ -79,7 +79,11 @@ extension CRMDatabase {
             return PurgeReport(presence: counts[0], visits: counts[1], transactions: counts[2])
         }
         // Callers log the counts (the ingest thread, the CLI): the database stays quiet about routine work.
-        return dryRun ? try reading(description, run) : try writing(description, run)
+        if dryRun { return try reading(description, run) }
+        let report = try writing(description, run)
+        // As after an erasure: the purged rows' old pages must not linger in the write-ahead log.
+        if report.presence + report.visits + report.transactions > 0 { truncateWriteAheadLog(after: "the retention purge") }
+        return report
     }
 
     /// `presence before …, visits before …` for errors; tables kept for ever are left out.

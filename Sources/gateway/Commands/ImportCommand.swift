@@ -10,9 +10,11 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load customers, products or purchase history from CSV into the CRM store.",
         discussion: """
-            customers: customer_id,first_name,last_name,email,tier,credentials,recognition_consent[,profiling_consent]
+            customers: customer_id,first_name,last_name,email,tier,credentials,recognition_consent[,profiling_consent,marketing_consent,consent_version,consent_at]
               credentials: tag EPCs in hex or card numbers, separated by ';'. consent: yes or no.
               profiling_consent (optional): no = the customer objected to profiling; empty = segmentation.profilingDefault.
+              marketing_consent (optional): empty = unchanged (no for a new customer).
+              consent_version, consent_at (optional): the wording's version and the RFC 3339 time of the line's consent; a changed consent is kept in consent_history.
             products:  gtin,name,price,currency,category
             transactions: customer_id,date,amount[,receipt,currency,gtin,quantity,description]
               date: YYYY-MM-DD. amount: decimal with '.', negative for a return. Lines sharing a receipt and date are one sale.

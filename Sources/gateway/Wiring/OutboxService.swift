@@ -25,6 +25,9 @@ struct OutboxService<Entry: OutboxEntry>: Service {
     /// The publisher's last seq: an announced entry's event gets a higher one.
     let lastSeq: @Sendable () -> UInt64
     var interval: Duration = .seconds(1)
+    /// Runs before waiting entries are handed over: the erasure outbox reloads the matcher's directory
+    /// here, so no event after the tombstone carries the erased token.
+    var beforeAnnouncing: (@Sendable () throws -> Void)?
     let logger: Logger
 
     func run() async throws {
@@ -73,6 +76,7 @@ struct OutboxService<Entry: OutboxEntry>: Service {
     func drain() throws {
         let waiting = try outbox.waiting()
         guard !waiting.isEmpty else { return }
+        try beforeAnnouncing?()
         try outbox.markAnnounced(waiting.map(\.id), afterSeq: lastSeq())
         for entry in waiting {
             pipeline.announce(entry.event)
@@ -126,7 +130,9 @@ extension Gateway {
         return [
             (OutboxService(outbox: database.segmentOutbox, pipeline: pipeline, journal: publisher.journal, lastSeq: lastSeq, logger: logger),
              "segment-outbox"),
-            (OutboxService(outbox: database.erasureOutbox, pipeline: pipeline, journal: publisher.journal, lastSeq: lastSeq, logger: logger),
+            (OutboxService(outbox: database.erasureOutbox, pipeline: pipeline, journal: publisher.journal, lastSeq: lastSeq,
+                           beforeAnnouncing: { [database, pipeline] in pipeline.replace(directory: Directory(try database.loadMasterData())) },
+                           logger: logger),
              "erasure-outbox"),
         ]
     }
