@@ -217,4 +217,61 @@ struct StorePipelineTests {
         f.read(newTag, source: 1, antenna: 1, at: 200)
         #expect(f.sink.count(.customerArrival) == 1)
     }
+
+    /// Every event's token, in order, from the first `customer.erased` on.
+    private static func tokensAfterTombstone(_ sink: RecordingSink) -> [String] {
+        guard let at = sink.events.firstIndex(where: { $0.payload.type == .customerErased }) else { return ["no tombstone"] }
+        return sink.events[(at + 1)...].compactMap { event -> String? in
+            switch event.payload {
+            case .presenceEnter(let p), .presenceExit(let p): p.token
+            case .customerArrival(let a), .vipArrival(let a): a.token
+            default: nil
+            }
+        }
+    }
+
+    @Test("an erasure's tombstone goes out after the directory without the customer: nothing later carries the token")
+    func erasureReloadsBeforeTheTombstone() {
+        let f = Fixture()
+        f.read(Fixture.vipTag, at: 0)
+        f.read(Fixture.vipTag, source: 1, antenna: 1, at: 100)
+        #expect(f.sink.count(.customerArrival) == 1)
+        // What the erasure outbox does: the directory without Ada, then the tombstone.
+        f.pipeline.replace(directory: Directory(customers: [
+            .init(id: "C2", token: "tok-reg", firstName: "Bo", tier: "regular", recognitionConsent: true, credentials: [Fixture.regularTag.hex]),
+        ], products: []))
+        f.pipeline.announce(.customerErased(CustomerErased(token: "tok-vip", change: "c-1")))
+        f.tick(at: 200)
+        // She is still in the store, and then leaves.
+        f.read(Fixture.vipTag, at: 300)
+        f.read(Fixture.vipTag, source: 1, antenna: 1, at: 400)
+        f.tick(at: 9_000)
+        #expect(f.sink.count(.customerErased) == 1)
+        #expect(Self.tokensAfterTombstone(f.sink).isEmpty)
+        // Her exits are a visitor's: counted, never hers, and no visit end under her token.
+        let exits = f.sink.payloads(.presenceExit).compactMap { if case .presenceExit(let p) = $0 { p } else { nil } }
+        #expect(exits.count >= 2 && exits.suffix(2).allSatisfy { $0.subject == .visitor && $0.token == nil && $0.visitEnd != true })
+    }
+
+    @Test("a withdrawn consent ends the visit: a later visit with consent again is greeted afresh")
+    func withdrawnConsentEndsTheVisit() {
+        let f = Fixture()
+        let ada = { (consent: Bool) in
+            Directory(customers: [
+                .init(id: "C1", token: "tok-vip", firstName: "Ada", tier: "vip", recognitionConsent: consent, credentials: [Fixture.vipTag.hex]),
+            ], products: [])
+        }
+        f.read(Fixture.vipTag, at: 0)
+        #expect(f.sink.count(.vipArrival) == 1)
+        f.pipeline.replace(directory: ada(false))
+        f.tick(at: 100)
+        f.read(Fixture.vipTag, source: 1, antenna: 1, at: 200)
+        f.tick(at: 9_000)
+        // Consent given again (say, at the kiosk by the door), and she comes back the next day.
+        f.pipeline.replace(directory: ada(true))
+        f.tick(at: 86_400_000)
+        f.read(Fixture.vipTag, at: 86_400_100)
+        #expect(f.sink.count(.customerArrival) == 2)
+        #expect(f.sink.count(.vipArrival) == 2)
+    }
 }
