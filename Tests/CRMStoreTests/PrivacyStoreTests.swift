@@ -159,4 +159,22 @@ import Testing
         // A subscriber never queues a tombstone of its own: only the erasing store publishes.
         #expect(try central.database.erasureOutbox.pendingCount() == 0)
     }
+
+    @Test func anErasedCustomerIsNotBroughtBackByTheNextImport() throws {
+        let scratch = try store()
+        try scratch.database.erase(customerID: "C-1")
+        let again = try scratch.file("again.csv", """
+            customer_id,first_name,last_name,email,tier,credentials,recognition_consent
+            C-1,Ada,Lovelace,ada@example.com,vip,300833B2DDD9014000000001,yes
+            C-2,Grace,Hopper,,regular,300833B2DDD9014000000002,yes
+            C-3,Ada,Lovelace,ada@example.com,vip,300833B2DDD9014000000001,yes
+            """)
+        let summary = try scratch.importer.importCustomers(file: again, tokenizer: scratch.tokenizer)
+        #expect(summary.rejected == 1 && summary.updated == 1 && summary.imported == 2)
+        #expect(summary.errors.count == 1)
+        #expect(summary.errors.first?.contains("again.csv:2:") == true && summary.errors.first?.contains("'C-1' was erased on") == true)
+        #expect(try count(scratch, "SELECT count(*) FROM customers WHERE customer_id = 'C-1'") == 0)
+        // Joining again under a new id is a new customer, with a token nothing else knows.
+        #expect(try count(scratch, "SELECT count(*) FROM customers WHERE customer_id = 'C-3'") == 1)
+    }
 }

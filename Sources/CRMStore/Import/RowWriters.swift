@@ -18,6 +18,7 @@ struct CustomerRowWriter {
     private let clearCredentials: Statement
     private let insertCredential: Statement
     private let insertHistory: Statement
+    private let erased: Statement
 
     /// The purposes in the order of the statements' consent arguments.
     private static let purposes: [ConsentPurpose] = [.recognition, .profiling, .marketing]
@@ -54,6 +55,7 @@ struct CustomerRowWriter {
         insertHistory = try db.makeStatement(sql: """
             INSERT INTO consent_history (customer_id, purpose, granted, version, changed_at, source) VALUES (?, ?, ?, ?, ?, 'import')
             """)
+        erased = try db.makeStatement(sql: "SELECT requested_at FROM erasure_outbox WHERE token = ? ORDER BY id DESC LIMIT 1")
     }
 
     func write(_ line: inout CSVLine) throws -> LineOutcome {
@@ -85,6 +87,13 @@ struct CustomerRowWriter {
         let before = try Row.fetchOne(stored, arguments: [id]).map { row in
             Self.purposes.indices.map { ConsentState(granted: row[$0 * 3], at: row[$0 * 3 + 1], version: row[$0 * 3 + 2]) }
         }
+        let token = tokenizer.token(for: id)
+        // Erasure is final: a CRM export that still holds an erased customer must not bring them back
+        // under the same token, which would link them again to what the journal and other stores keep.
+        if before == nil, let when = try String.fetchOne(erased, arguments: [token]) {
+            line.fail("customer_id", "'\(id)' was erased on \(when.prefix(10)): erase them in the CRM too; someone who joins again gets a new id")
+            return .rejected
+        }
         let time = consentAt ?? now
         let given: [Bool?] = [recognition, profiling, marketing]
         // A purpose the line leaves empty: an existing customer keeps theirs, a new one gets the default.
@@ -109,7 +118,7 @@ struct CustomerRowWriter {
         }
 
         // Positional (?1…?16), shared by both statements: binding by name costs a lookup per value.
-        var values: [(any DatabaseValueConvertible)?] = [id, first, last, email, tier, tokenizer.token(for: id)]
+        var values: [(any DatabaseValueConvertible)?] = [id, first, last, email, tier, token]
         for state in states { values += [state.granted, state.at, state.version] }
         values.append(now)
         let arguments = StatementArguments(values)
