@@ -98,9 +98,7 @@ public struct POSSourceOptions: Sendable, Equatable {
             }
         }
         let route = source.options["path"] ?? format.defaultPath
-        guard route.hasPrefix("/"), !route.contains(" "), !route.contains("?"), route != "/healthz" else {
-            throw ConfigError(.invalidValue, at: path("path"), "'\(route)' is not a route path (it starts with /, has no spaces or query, and is not /healthz)")
-        }
+        try RoutePath.check(route, path: path("path"))
         self.path = http ? route : nil
         token = source.options["token"]
         if token?.isEmpty == true {

@@ -146,10 +146,7 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         public init(config: ConfigMap) throws {
             enabled = try config.value("enabled", default: enabled)
             path = try config.value("path", default: path)
-            guard path.hasPrefix("/"), !path.contains(" "), !path.contains("?"), path != "/healthz" else {
-                throw ConfigError(.invalidValue, at: config.path(of: "path"),
-                                  "'\(path)' is not a route path (it starts with /, has no spaces or query, and is not /healthz)")
-            }
+            try RoutePath.check(path, path: config.path(of: "path"))
             token = try config.optional("token")
             if token?.isEmpty == true {
                 throw ConfigError(.invalidValue, at: config.path(of: "token"), "must not be empty")

@@ -32,3 +32,14 @@ public struct ListenAddress: Sendable, Equatable {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
+
+/// An HTTP route path a listener serves, as the config gives it (a POS source's `options.path`, `crm.consent.path`).
+public enum RoutePath {
+    /// Checks that `route` can be served: it starts with `/`, has no spaces or query, and is not `/healthz`.
+    /// - Throws: `ConfigError` at `path`.
+    public static func check(_ route: String, path: String) throws {
+        guard route.hasPrefix("/"), !route.contains(" "), !route.contains("?"), route != "/healthz" else {
+            throw ConfigError(.invalidValue, at: path, "'\(route)' is not a route path (it starts with /, has no spaces or query, and is not /healthz)")
+        }
+    }
+}
