@@ -177,4 +177,20 @@ import Testing
         // Joining again under a new id is a new customer, with a token nothing else knows.
         #expect(try count(scratch, "SELECT count(*) FROM customers WHERE customer_id = 'C-3'") == 1)
     }
+
+    @Test func anErasedCustomerIsNotBroughtBackByAPurchaseHistory() throws {
+        let scratch = try store()
+        try scratch.database.erase(customerID: "C-1")
+        let history = try scratch.file("history.csv", """
+            customer_id,date,amount,receipt
+            C-1,2026-03-01,10.00,R-1
+            C-2,2026-03-01,20.00,R-2
+            C-1,2026-03-02,30.00,R-3
+            """)
+        let summary = try scratch.importer.importTransactions(file: history, tokenizer: scratch.tokenizer)
+        #expect(summary.rejected == 2 && summary.imported == 1)
+        #expect(summary.errors.allSatisfy { $0.contains("'C-1' was erased on") })
+        #expect(try count(scratch, "SELECT count(*) FROM customers WHERE customer_id = 'C-1'") == 0)
+        #expect(try count(scratch, "SELECT count(*) FROM transactions WHERE source = 'import'") == 1)
+    }
 }

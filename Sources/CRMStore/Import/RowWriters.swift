@@ -18,7 +18,7 @@ struct CustomerRowWriter {
     private let clearCredentials: Statement
     private let insertCredential: Statement
     private let insertHistory: Statement
-    private let erased: Statement
+    private let erased: ErasedTokens
 
     /// The purposes in the order of the statements' consent arguments.
     private static let purposes: [ConsentPurpose] = [.recognition, .profiling, .marketing]
@@ -55,7 +55,7 @@ struct CustomerRowWriter {
         insertHistory = try db.makeStatement(sql: """
             INSERT INTO consent_history (customer_id, purpose, granted, version, changed_at, source) VALUES (?, ?, ?, ?, ?, 'import')
             """)
-        erased = try db.makeStatement(sql: "SELECT requested_at FROM erasure_outbox WHERE token = ? ORDER BY id DESC LIMIT 1")
+        erased = try ErasedTokens(db)
     }
 
     func write(_ line: inout CSVLine) throws -> LineOutcome {
@@ -88,10 +88,9 @@ struct CustomerRowWriter {
             Self.purposes.indices.map { ConsentState(granted: row[$0 * 3], at: row[$0 * 3 + 1], version: row[$0 * 3 + 2]) }
         }
         let token = tokenizer.token(for: id)
-        // Erasure is final: a CRM export that still holds an erased customer must not bring them back
-        // under the same token, which would link them again to what the journal and other stores keep.
-        if before == nil, let when = try String.fetchOne(erased, arguments: [token]) {
-            line.fail("customer_id", "'\(id)' was erased on \(when.prefix(10)): erase them in the CRM too; someone who joins again gets a new id")
+        // Erasure is final: a CRM export that still holds an erased customer does not bring them back.
+        if before == nil, let day = try erased.erasedOn(token) {
+            line.fail("customer_id", ErasedTokens.refusal(id, on: day))
             return .rejected
         }
         let time = consentAt ?? now

@@ -52,6 +52,7 @@ final class TransactionRowWriter {
     private let profilingDefault: Bool
     private let findCustomer: Statement
     private let insertCustomer: Statement
+    private let erased: ErasedTokens
     private let findSale: Statement
     private let insertSale: Statement
     private let updateTotal: Statement
@@ -73,6 +74,7 @@ final class TransactionRowWriter {
             INSERT INTO customers (customer_id, tier, recognition_consent, token, updated_at, profiling_consent)
             VALUES (?, 'regular', 0, ?, ?, ?)
             """)
+        erased = try ErasedTokens(db)
         findSale = try db.makeStatement(sql: "SELECT 1 FROM transactions WHERE tx_key = ?")
         insertSale = try db.makeStatement(sql: """
             INSERT INTO transactions (gateway, seq, tx_key, pos_store, workstation, sequence_number, business_day, ended_at,
@@ -97,7 +99,7 @@ final class TransactionRowWriter {
         let description = line.raw("description")
         guard line.problems.isEmpty, let customer, let when, let amount else { return .rejected }
 
-        let token = try self.token(for: customer)
+        guard let token = try self.token(for: customer, line: &line) else { return .rejected }
         let amountText = DecimalText.format(amount)
         let key: String
         if let receipt {
@@ -136,13 +138,19 @@ final class TransactionRowWriter {
         return .inserted
     }
 
-    private func token(for customer: String) throws -> String {
+    /// The customer's token, creating the customer when the store does not know them; `nil` (the line
+    /// failed) for an erased customer, whom a purchase history must not bring back.
+    private func token(for customer: String, line: inout CSVLine) throws -> String? {
         if let known = tokens[customer] { return known }
         let token: String
         if let stored = try String.fetchOne(findCustomer, arguments: [customer]) {
             token = stored
         } else {
             token = tokenizer.token(for: customer)
+            if let day = try erased.erasedOn(token) {
+                line.fail("customer_id", ErasedTokens.refusal(customer, on: day))
+                return nil
+            }
             try insertCustomer.execute(arguments: [customer, token, now, profilingDefault])
             customersCreated += 1
         }

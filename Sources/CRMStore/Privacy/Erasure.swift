@@ -109,3 +109,24 @@ extension CRMDatabase {
         return report
     }
 }
+
+/// The tokens of erased customers, as the importers see them: an import must not bring an erased
+/// customer back under the same token, which would link them again to what the journal and other
+/// stores keep.
+struct ErasedTokens {
+    private let lookup: Statement
+
+    init(_ db: Database) throws {
+        lookup = try db.makeStatement(sql: "SELECT requested_at FROM erasure_outbox WHERE token = ? ORDER BY id DESC LIMIT 1")
+    }
+
+    /// The day (`YYYY-MM-DD`) `token`'s customer was erased, or `nil` when they never were.
+    func erasedOn(_ token: String) throws -> Substring? {
+        try String.fetchOne(lookup, arguments: [token]).map { $0.prefix(10) }
+    }
+
+    /// The import error for an erased customer id.
+    static func refusal(_ id: String, on day: Substring) -> String {
+        "'\(id)' was erased on \(day): erase them in the CRM too; someone who joins again gets a new id"
+    }
+}
