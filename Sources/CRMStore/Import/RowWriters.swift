@@ -3,10 +3,11 @@ import GatewayCore
 
 /// Validates and upserts customer lines, with statements prepared once per import.
 ///
-/// Consent follows ``CRMDatabase/recordConsent(customerID:_:source:at:)``: a purpose the line sets is
-/// written only when it differs from the stored one, and then gets its flag, its time (cleared on a
-/// refusal) and its version, and one `consent_history` row with source `import`. A purpose confirmed as
-/// it stands is left alone, so importing the same file again adds no history and moves no time.
+/// Consent is written as ``CRMDatabase/recordConsent(customerID:_:source:at:)`` writes it (flag, time
+/// cleared on a refusal, version, one `consent_history` row, here with source `import`), but only for a
+/// purpose the line changes: unlike a decision the customer makes now, a CSV export restates every
+/// customer's standing consent, so a purpose confirmed as it stands is left alone and importing the
+/// same file again adds no history and moves no time.
 struct CustomerRowWriter {
     private let tokenizer: CustomerTokenizer
     private let now: String

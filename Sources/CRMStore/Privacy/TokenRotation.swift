@@ -70,11 +70,7 @@ extension CRMDatabase {
         // The write-ahead log still holds the pages as they were, customer ids beside their old tokens;
         // once `KEY.previous` is deleted nothing else on the box links the two. Best effort: a reader in
         // another process can hold the log, which is then emptied at a later checkpoint.
-        do {
-            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        } catch {
-            logger.warning("CRM store: cannot empty the write-ahead log after the token rotation: \(error)", metadata: ["path": "\(path)"])
-        }
+        truncateWriteAheadLog(after: "the token rotation")
         logger.info("customer tokens rotated", metadata: [
             "path": "\(path)", "customers": "\(report.customers)", "unchanged": "\(report.customersUnchanged)",
             "rows": "\(report.rowCount)", "took": "\(ContinuousClock.now - started)",

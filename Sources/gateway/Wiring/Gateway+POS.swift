@@ -41,9 +41,8 @@ extension Gateway {
         return IntakeRoute(name: "the customer.consent input", path: input.path, token: input.token) { body in
             do throws(CRMStoreError) {
                 let outcome = try ConsentInput.apply(body, to: database)
-                if outcome.rejected > 0 {
-                    logger.warning("customer.consent: \(outcome.rejected) refused", metadata: ["errors": "\(outcome.errors.joined(separator: "; "))"])
-                }
+                // The reasons name customer ids: they go back to the sender, not into the log.
+                if outcome.rejected > 0 { logger.warning("customer.consent: \(outcome.rejected) refused (the answer says why)") }
                 return IntakeReply(status: 200, outcome)
             } catch {
                 logger.warning("customer.consent: request refused: \(error.message)")
