@@ -233,6 +233,15 @@ def test_consent_from_another_system_lets_a_customer_be_recognised(tmp_path):
     history = rows(tmp_path / "data" / "crm.sqlite", "SELECT customer_id, purpose, granted, version, changed_at, source FROM consent_history WHERE source != 'import'")
     assert history == [(CY_ID, "recognition", 1, "app-3.2", "2026-12-06T10:15:00.000Z", "http")]
     assert "customer.consent: 2 refused" in (tmp_path / "gateway.log").read_text()
+    # Her access request: everything held about her, in a file only its owner may read.
+    out = tmp_path / "cy.json"
+    exported = run_gateway(["export", CY_ID, "--out", str(out), "--config", str(path)], tmp_path, env)
+    assert exported.returncode == 0, exported.stderr
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    held = json.loads(out.read_text())
+    assert CY_ID in json.dumps(held) and cy in json.dumps(held) and "app-3.2" in json.dumps(held)
+    assert BO_ID not in json.dumps(held) and ADA_ID not in json.dumps(held)
+    assert not list(tmp_path.glob("cy.json.*")), "a temporary file was left behind"
 
 
 def test_key_rotation_keeps_recognition_working(tmp_path):

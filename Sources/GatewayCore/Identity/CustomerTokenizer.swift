@@ -298,60 +298,21 @@ public struct TokenKeyRotation: Sendable {
 
 /// Key files written so that a crash at any moment leaves the old key or the new one, never half of one.
 enum KeyFileSystem {
-    /// Writes `bytes` to `path` through a synced temporary file created 0600, then renames it over `path`
-    /// (or, with `exclusive`, hard-links it, which fails when `path` exists) and syncs the folder.
-    ///
-    /// - Returns: `false` when `exclusive` and `path` existed; else `true`.
+    /// ``FileSystem/writePrivately(_:to:exclusive:)``, its failure a token-key error.
     static func writeAtomically(_ bytes: [UInt8], to path: String, exclusive: Bool) throws(GatewayCoreError) -> Bool {
-        // A name of this process's own: two writers never share a temporary file.
-        let temporary = "\(path).\(getpid()).tmp"
-        _ = unlink(temporary)
-        let fd = FileSystem.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        guard fd >= 0 else { throw GatewayCoreError(.tokenKey, "cannot create \(temporary): \(FileSystem.lastError)") }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                #if canImport(Glibc)
-                Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                #else
-                Darwin.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                #endif
-            }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            written += count
+        do {
+            return try FileSystem.writePrivately(bytes, to: path, exclusive: exclusive)
+        } catch {
+            throw GatewayCoreError(.tokenKey, error.message)
         }
-        // The umask may have taken bits off; 0600 is what is meant, and only the owner may read a key.
-        let synced = written == bytes.count && fchmod(fd, 0o600) == 0 && fsync(fd) == 0
-        let reason = FileSystem.lastError
-        FileSystem.close(fd)
-        guard synced else {
-            _ = unlink(temporary)
-            throw GatewayCoreError(.tokenKey, "cannot write \(temporary): \(reason)")
-        }
-        defer { _ = unlink(temporary) }
-        if exclusive {
-            if link(temporary, path) != 0 {
-                if errno == EEXIST || FileManager.default.fileExists(atPath: path) { return false }
-                // A file system without hard links: a plain rename, which only a writer racing this one could undo.
-                guard rename(temporary, path) == 0 else {
-                    throw GatewayCoreError(.tokenKey, "cannot create \(path): \(FileSystem.lastError)")
-                }
-            }
-        } else {
-            guard rename(temporary, path) == 0 else {
-                throw GatewayCoreError(.tokenKey, "cannot rename \(temporary) to \(path): \(FileSystem.lastError)")
-            }
-        }
-        try syncFolder(of: path)
-        return true
     }
 
-    /// Syncs the folder holding `path`, so a name created or renamed in it survives a power cut.
+    /// ``FileSystem/syncFolder(of:)``, its failure a token-key error.
     static func syncFolder(of path: String) throws(GatewayCoreError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        guard FileSystem.syncDirectory(folder.isEmpty ? "." : folder) else {
-            throw GatewayCoreError(.tokenKey, "cannot sync the folder of \(path): \(FileSystem.lastError)")
+        do {
+            try FileSystem.syncFolder(of: path)
+        } catch {
+            throw GatewayCoreError(.tokenKey, error.message)
         }
     }
 }

@@ -1,11 +1,7 @@
 import ArgumentParser
 import CRMStore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import GatewayCore
 
 /// `gateway export CUSTOMER`: the access request, everything the store holds about one customer as one JSON object.
 struct ExportCommand: ParsableCommand {
@@ -48,31 +44,10 @@ struct ExportCommand: ParsableCommand {
     /// Writes `data` to `path` with mode 0600, through a temporary file renamed into place: the export is
     /// personal data, and a half-written file must never be mistaken for the answer.
     static func writePrivately(_ data: Data, to path: String) throws {
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw CLIError("--out \(path): cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return fsync(fd) == 0
-        }
-        let problem = written ? nil : String(cString: strerror(errno))
-        close(fd)
-        if let problem {
-            unlink(temporary)
-            throw CLIError("--out \(path): cannot write: \(problem)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let problem = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CLIError("--out \(path): cannot replace it: \(problem)")
+        do throws(FileSystem.Failure) {
+            _ = try FileSystem.writePrivately(Array(data), to: path)
+        } catch {
+            throw CLIError("--out \(path): \(error.message)")
         }
     }
 }
