@@ -86,10 +86,17 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         /// How long sales are kept, counted from their `ended_at`, with their lines and tenders; `nil` keeps them.
         public var transactions: Duration?
 
-        /// The shortest presence age accepted: a shorter one would delete rows the store is still linking.
-        public static let shortestPresence: Duration = .seconds(60)
-        /// The shortest visit or sale age accepted: a unit typo (`365m` for `365d`) must not wipe history.
-        public static let shortestHistory: Duration = .seconds(86_400)
+        /// A table retention ages, with the shortest age it accepts.
+        public enum Table: String, CaseIterable, Sendable {
+            case presence, visits, transactions
+
+            /// The shortest age accepted: presence younger than a minute is still being linked; for visits
+            /// and sales a unit typo (`365m` for `365d`) must not wipe history.
+            public var shortest: Duration { self == .presence ? .seconds(60) : .seconds(86_400) }
+
+            /// What the table keeps, in messages.
+            var keeping: String { self == .transactions ? "sales" : rawValue }
+        }
 
         /// The defaults: presence for 7 days, visits for 365 days, sales for ever.
         public init() {}
@@ -103,23 +110,23 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
 
         /// Reads `crm.retention`.
         public init(config: ConfigMap) throws {
-            presence = try Self.age(config, "presence", default: presence, shortest: Self.shortestPresence, keeping: "presence")
-            visits = try Self.age(config, "visits", default: visits, shortest: Self.shortestHistory, keeping: "visits")
-            transactions = try Self.age(config, "transactions", default: transactions, shortest: Self.shortestHistory, keeping: "sales")
+            presence = try Self.age(config, .presence, default: presence)
+            visits = try Self.age(config, .visits, default: visits)
+            transactions = try Self.age(config, .transactions, default: transactions)
         }
 
-        /// Why `value` cannot be the age of `what` ("presence", "visits", "sales"); `nil` when it can.
-        /// `0s` (keep for ever) always can.
-        public static func problem(_ value: Duration, shortest: Duration, keeping what: String) -> String? {
+        /// Why `value` cannot be the age of `table`; `nil` when it can. `0s` (keep for ever) always can.
+        public static func problem(_ value: Duration, for table: Table) -> String? {
+            let shortest = table.shortest
             guard value != .zero, value < shortest else { return nil }
             let unit = shortest >= .seconds(86_400) ? "\(shortest.components.seconds / 86_400)d" : "\(shortest.components.seconds / 60)m"
-            return "\(value.milliseconds)ms is too short (at least \(unit), or 0s to keep \(what) for ever)"
+            return "\(value.milliseconds)ms is too short (at least \(unit), or 0s to keep \(table.keeping) for ever)"
         }
 
-        private static func age(_ config: ConfigMap, _ key: String, default fallback: Duration?, shortest: Duration,
-                                keeping what: String) throws -> Duration? {
+        private static func age(_ config: ConfigMap, _ table: Table, default fallback: Duration?) throws -> Duration? {
+            let key = table.rawValue
             let value: Duration = try config.value(key, default: fallback ?? .zero)
-            if let problem = problem(value, shortest: shortest, keeping: what) {
+            if let problem = problem(value, for: table) {
                 throw ConfigError(.invalidValue, at: config.path(of: key), problem)
             }
             return value == .zero ? nil : value

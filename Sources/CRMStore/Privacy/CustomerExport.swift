@@ -192,7 +192,7 @@ extension CRMDatabase {
                 arguments.append(token)
             }
             guard !conditions.isEmpty else { continue }
-            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let quoted = table.quotedDatabaseIdentifier
             let rows = try Self.rows(db, "SELECT * FROM \(quoted) WHERE \(conditions.joined(separator: " OR "))", arguments)
             if !rows.isEmpty { found[table] = rows }
         }

@@ -33,6 +33,11 @@ extension CRMConfig.Retention {
     public static func cutoff(_ age: Duration?, now: Timestamp = .now()) -> Timestamp? {
         age.map { now.adding(milliseconds: -$0.milliseconds) }
     }
+
+    /// Each table's cutoff as of `now`, in the order the purges take them; `nil` for a table kept for ever.
+    public func cutoffs(now: Timestamp = .now()) -> (presence: Timestamp?, visits: Timestamp?, transactions: Timestamp?) {
+        (Self.cutoff(presence, now: now), Self.cutoff(visits, now: now), Self.cutoff(transactions, now: now))
+    }
 }
 
 /// The SQL that selects what is due, shared by the delete and the dry run so both always agree.

@@ -132,7 +132,7 @@ extension CRMDatabase {
 
         var rewritten: [String: Int] = [:]
         for table in try tokenTables(db) {
-            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let quoted = table.quotedDatabaseIdentifier
             try db.execute(sql: """
                 UPDATE \(quoted) SET token = (SELECT m.new FROM temp.token_rotation_map m WHERE m.old = \(quoted).token)
                 WHERE token IN (SELECT old FROM temp.token_rotation_map)

@@ -42,10 +42,8 @@ struct PurgeCommand: ParsableCommand {
         if let visits = given.visits { retention.visits = visits }
         if let transactions = given.transactions { retention.transactions = transactions }
         let database = try store.open(config, logger: store.logger(label: "gateway.purge"))
-        let now = Timestamp.now()
-        let report = try database.purge(presenceBefore: CRMConfig.Retention.cutoff(retention.presence, now: now),
-                                        visitsBefore: CRMConfig.Retention.cutoff(retention.visits, now: now),
-                                        transactionsBefore: CRMConfig.Retention.cutoff(retention.transactions, now: now),
+        let due = retention.cutoffs()
+        let report = try database.purge(presenceBefore: due.presence, visitsBefore: due.visits, transactionsBefore: due.transactions,
                                         dryRun: dryRun)
         if json {
             let encoder = JSONEncoder()
@@ -63,20 +61,9 @@ struct PurgeCommand: ParsableCommand {
 
     /// The ages the flags give: `.some(nil)` for `0s` (keep), `nil` for a flag not given.
     private func overrides() throws -> (presence: Duration??, visits: Duration??, transactions: Duration??) {
-        (try presence.map { try Self.age($0, flag: "--presence", shortest: CRMConfig.Retention.shortestPresence, keeping: "presence") },
-         try visits.map { try Self.age($0, flag: "--visits", shortest: CRMConfig.Retention.shortestHistory, keeping: "visits") },
-         try transactions.map { try Self.age($0, flag: "--transactions", shortest: CRMConfig.Retention.shortestHistory, keeping: "sales") })
-    }
-
-    /// A retention flag's value as an age, checked as `crm.retention` checks it; `nil` for `0s` (keep for ever).
-    static func age(_ text: String, flag: String, shortest: Duration, keeping what: String) throws -> Duration? {
-        guard let value = Duration(configText: text.trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError("\(flag) \(text): not a duration (use a number and a unit: ms, s, m, h, d)")
-        }
-        if let problem = CRMConfig.Retention.problem(value, shortest: shortest, keeping: what) {
-            throw ValidationError("\(flag) \(text): \(problem)")
-        }
-        return value == .zero ? nil : value
+        (try presence.map { try CRMConfig.Retention.Table.presence.age($0, flag: "--presence") },
+         try visits.map { try CRMConfig.Retention.Table.visits.age($0, flag: "--visits") },
+         try transactions.map { try CRMConfig.Retention.Table.transactions.age($0, flag: "--transactions") })
     }
 
     /// `7d`, `12h`, `90m` or `45s`: the largest whole unit, as a config would say it.
@@ -87,5 +74,18 @@ struct PurgeCommand: ParsableCommand {
             return "\(seconds / size)\(unit)"
         }
         return "\(seconds)s"
+    }
+}
+
+extension CRMConfig.Retention.Table {
+    /// A retention flag's value as this table's age, checked as `crm.retention` checks it; `nil` for `0s` (keep for ever).
+    func age(_ text: String, flag: String) throws -> Duration? {
+        guard let value = Duration(configText: text.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(flag) \(text): not a duration (use a number and a unit: ms, s, m, h, d)")
+        }
+        if let problem = CRMConfig.Retention.problem(value, for: self) {
+            throw ValidationError("\(flag) \(text): \(problem)")
+        }
+        return value == .zero ? nil : value
     }
 }

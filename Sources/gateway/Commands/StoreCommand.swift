@@ -60,9 +60,9 @@ struct StoreCommand: AsyncParsableCommand {
     /// The `--…-retention` ages, checked as `crm.retention` is; a `nil` age keeps that table for ever.
     private func retention() throws -> CRMConfig.Retention {
         CRMConfig.Retention(
-            presence: try PurgeCommand.age(presenceRetention, flag: "--presence-retention", shortest: CRMConfig.Retention.shortestPresence, keeping: "presence"),
-            visits: try PurgeCommand.age(visitsRetention, flag: "--visits-retention", shortest: CRMConfig.Retention.shortestHistory, keeping: "visits"),
-            transactions: try PurgeCommand.age(transactionsRetention, flag: "--transactions-retention", shortest: CRMConfig.Retention.shortestHistory, keeping: "sales"))
+            presence: try CRMConfig.Retention.Table.presence.age(presenceRetention, flag: "--presence-retention"),
+            visits: try CRMConfig.Retention.Table.visits.age(visitsRetention, flag: "--visits-retention"),
+            transactions: try CRMConfig.Retention.Table.transactions.age(transactionsRetention, flag: "--transactions-retention"))
     }
 
     func run() async throws {

@@ -133,13 +133,10 @@ final class StoreIngestService: Service, @unchecked Sendable {
 
     /// Deletes what `retention` says is due; returns when to purge next (sooner after a failure).
     private func purge() -> Date {
-        let now = Timestamp.now()
-        let presence = CRMConfig.Retention.cutoff(retention.presence, now: now)
-        let visits = CRMConfig.Retention.cutoff(retention.visits, now: now)
-        let transactions = CRMConfig.Retention.cutoff(retention.transactions, now: now)
+        let due = retention.cutoffs()
         do {
             let gone = try wait { [writer] () async throws(CRMStoreError) in
-                try await writer.purge(presenceBefore: presence, visitsBefore: visits, transactionsBefore: transactions)
+                try await writer.purge(presenceBefore: due.presence, visitsBefore: due.visits, transactionsBefore: due.transactions)
             }
             if gone.total > 0 {
                 logger.info("CRM store purged old rows", metadata: [
