@@ -53,6 +53,7 @@ public struct StoreWriter: Sendable {
     public func applyBatch(_ events: [GatewayEvent]) throws(CRMStoreError) -> ApplyResult {
         guard !events.isEmpty else { return ApplyResult(applied: 0, skipped: 0, cursors: [:]) }
         let logger = self.logger
+        var erasure = false
         let result = try database.writing("apply \(events.count) events") { db in
             let statements = EventStatements(db)
             var cursors: [String: UInt64] = [:]
@@ -79,6 +80,7 @@ public struct StoreWriter: Sendable {
                     ])
                 }
                 try statements.apply(event)
+                if event.type == .customerErased { erasure = true }
                 cursors[event.gateway] = event.seq
                 advanced.insert(event.gateway)
                 applied += 1
@@ -88,7 +90,7 @@ public struct StoreWriter: Sendable {
             }
             return ApplyResult(applied: applied, skipped: skipped, cursors: cursors)
         }
-        if events.contains(where: { $0.type == .customerErased }) {
+        if erasure {
             database.truncateWriteAheadLog(after: "an erasure from the bus")
         }
         if result.skipped > 0 {
