@@ -44,11 +44,9 @@ struct ConsentCommand: ParsableCommand {
     }
 
     private var decisions: [ConsentDecision] {
-        var decisions: [ConsentDecision] = []
-        if let recognition { decisions.append(ConsentDecision(purpose: .recognition, granted: recognition.granted, version: version)) }
-        if let profiling { decisions.append(ConsentDecision(purpose: .profiling, granted: profiling.granted, version: version)) }
-        if let marketing { decisions.append(ConsentDecision(purpose: .marketing, granted: marketing.granted, version: version)) }
-        return decisions
+        [(ConsentPurpose.recognition, recognition), (.profiling, profiling), (.marketing, marketing)].compactMap { purpose, choice in
+            choice.map { ConsentDecision(purpose: purpose, granted: $0.granted, version: version) }
+        }
     }
 
     func run() throws {
