@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi socat chromium chromium-driver
+APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config postgresql umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi socat chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CONFIG ?= Config/gateway.yaml
 

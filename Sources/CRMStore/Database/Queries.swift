@@ -56,6 +56,8 @@ public struct StoredVisit: Sendable, Equatable {
 
 /// A source's last reported state.
 public struct StoredReaderStatus: Sendable, Equatable {
+    /// The gateway the source belongs to.
+    public var gateway: String
     /// The source's name.
     public var reader: String
     /// `connected`, `disconnected`, `error` or `dropping`.
@@ -127,16 +129,16 @@ extension CRMDatabase {
         }
     }
 
-    /// The last status of every source, by name.
+    /// The last status of every source, by gateway and name.
     public func readerStatuses() throws(CRMStoreError) -> [StoredReaderStatus] {
         try reading("read reader status") { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT reader, state, message, reads, drops, ts FROM reader_status ORDER BY reader")
+            let rows = try Row.fetchCursor(db, sql: "SELECT gateway, reader, state, message, reads, drops, ts FROM reader_status ORDER BY gateway, reader")
             var result: [StoredReaderStatus] = []
             while let row = try rows.next() {
-                let reads: Int64 = row[3]
-                let drops: Int64 = row[4]
-                result.append(StoredReaderStatus(reader: row[0], state: row[1], message: row[2], reads: UInt64(clamping: reads),
-                                                 drops: UInt64(clamping: drops), ts: row[5]))
+                let reads: Int64 = row[4]
+                let drops: Int64 = row[5]
+                result.append(StoredReaderStatus(gateway: row[0], reader: row[1], state: row[2], message: row[3], reads: UInt64(clamping: reads),
+                                                 drops: UInt64(clamping: drops), ts: row[6]))
             }
             return result
         }

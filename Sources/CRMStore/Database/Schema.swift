@@ -11,6 +11,7 @@ enum Schema {
         migrator.registerMigration("v2-staff-users", migrate: createStaffUsers)
         migrator.registerMigration("v3-segmentation", migrate: createSegmentation)
         migrator.registerMigration("v4-privacy", migrate: createPrivacy)
+        migrator.registerMigration("v5-reader-status-per-gateway", migrate: keyReaderStatusByGateway)
         return migrator
     }
 
@@ -280,6 +281,28 @@ enum Schema {
                 published_seq INTEGER
             );
             CREATE INDEX erasure_outbox_pending ON erasure_outbox(id) WHERE published_seq IS NULL;
+            """)
+    }
+
+    private static func keyReaderStatusByGateway(_ db: Database) throws {
+        // A store fed by several gateways has many readers called `door`: the state is per (gateway,
+        // reader), as on PostgreSQL. Rows from before had one gateway, the one the cursor names.
+        try db.execute(sql: """
+            CREATE TABLE reader_status_new (
+                gateway TEXT NOT NULL,
+                reader TEXT NOT NULL,
+                state TEXT NOT NULL,
+                message TEXT,
+                reads INTEGER NOT NULL,
+                drops INTEGER NOT NULL,
+                ts TEXT NOT NULL,
+                PRIMARY KEY (gateway, reader)
+            );
+            INSERT INTO reader_status_new (gateway, reader, state, message, reads, drops, ts)
+                SELECT COALESCE((SELECT gateway FROM bus_cursor ORDER BY gateway LIMIT 1), ''), reader, state, message, reads, drops, ts
+                FROM reader_status;
+            DROP TABLE reader_status;
+            ALTER TABLE reader_status_new RENAME TO reader_status;
             """)
     }
 }

@@ -30,10 +30,10 @@ struct EventStatements {
             try insertTransaction(event, transaction)
         case .readerStatus(let status):
             try db.cachedStatement(sql: """
-                INSERT INTO reader_status (reader, state, message, reads, drops, ts) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (reader) DO UPDATE SET state = excluded.state, message = excluded.message,
+                INSERT INTO reader_status (gateway, reader, state, message, reads, drops, ts) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (gateway, reader) DO UPDATE SET state = excluded.state, message = excluded.message,
                     reads = excluded.reads, drops = excluded.drops, ts = excluded.ts
-                """).execute(arguments: [status.reader, status.state.rawValue, status.message, Int64(clamping: status.reads),
+                """).execute(arguments: [event.gateway, status.reader, status.state.rawValue, status.message, Int64(clamping: status.reads),
                                          Int64(clamping: status.drops), event.ts.rfc3339])
         case .customerErased(let erased):
             _ = try CRMDatabase.eraseRows(db, token: erased.token)
