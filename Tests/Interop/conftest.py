@@ -1,7 +1,9 @@
 """Shared helpers for the interop tests: they drive the real `gateway` binary from outside Swift."""
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,3 +49,68 @@ def run_gateway(args, cwd, env=None, timeout=60):
 @pytest.fixture
 def binary():
     return gateway_binary()
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL server on a free loopback port; each `database()` is a new, empty one."""
+
+    USER = "gateway"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.bin = self._binaries()
+        self.port = free_port()
+        self._as_postgres = os.geteuid() == 0  # PostgreSQL refuses to run as root
+        if self._as_postgres:
+            import pwd
+            account = pwd.getpwnam("postgres")  # KeyError: install the postgresql package (make deps)
+            os.chown(folder, account.pw_uid, account.pw_gid)
+        self._run(["initdb", "-D", f"{folder}/data", "-U", self.USER, "--auth=trust", "-E", "UTF8", "--no-sync"])
+        options = (f"-p {self.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c max_connections=100")
+        self._run(["pg_ctl", "-D", f"{folder}/data", "-l", f"{folder}/server.log", "-o", options, "-w", "-t", "60", "start"])
+        self._count = 0
+
+    @staticmethod
+    def _binaries() -> str:
+        debian = Path("/usr/lib/postgresql")
+        versions = sorted((int(p.name) for p in debian.glob("*") if p.name.isdigit()), reverse=True) if debian.exists() else []
+        for version in versions:
+            if (debian / str(version) / "bin/initdb").exists():
+                return str(debian / str(version) / "bin")
+        raise RuntimeError("no PostgreSQL server binaries (initdb): install the postgresql package (make deps)")
+
+    def _run(self, words):
+        command = [f"{self.bin}/{words[0]}", *words[1:]]
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+
+    def psql(self, database: str, sql: str) -> list[list[str]]:
+        """Rows of `sql`, each a list of column texts (psql's unaligned output)."""
+        out = subprocess.run([f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.USER, "-d", database,
+                              "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                             check=True, capture_output=True, text=True, timeout=60).stdout
+        return [line.split("\t") for line in out.splitlines()]
+
+    def database(self) -> str:
+        """Creates an empty database and returns its `postgres://` URL."""
+        self._count += 1
+        name = f"crm_{os.getpid()}_{self._count}"
+        self.psql("postgres", f"CREATE DATABASE {name}")
+        return f"postgres://{self.USER}@127.0.0.1:{self.port}/{name}?sslmode=disable"
+
+    def stop(self):
+        self._run(["pg_ctl", "-D", f"{self.folder}/data", "-m", "fast", "-w", "stop"])
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    # Directly in the temporary folder: pytest's own folders are private to root, and the server may run as `postgres`.
+    folder = Path(tempfile.mkdtemp(prefix="gateway-pg-"))
+    server = PostgresServer(folder)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
