@@ -267,6 +267,34 @@ final class StoreUnderTest: Sendable {
         }
     }
 
+    @Test(arguments: Backend.allCases) func aVisitSpreadOverBatchesMergesAsIfAppliedOneByOne(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            func enter(_ seq: UInt64, zone: String, at second: Int64, token: String? = nil) -> GatewayEvent {
+                var event = Events.event(seq, .presenceEnter(Presence(zone: zone, reader: "door", antenna: 1, subject: .customer,
+                                                                      token: token, visit: "v-7")))
+                event.ts = Events.base.adding(milliseconds: second * 1_000)
+                return event
+            }
+            func exit(_ seq: UInt64, at second: Int64) -> GatewayEvent {
+                var event = Events.event(seq, .presenceExit(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer,
+                                                                     token: Self.token, visit: "v-7", dwellMs: 1, visitEnd: true)))
+                event.ts = Events.base.adding(milliseconds: second * 1_000)
+                return event
+            }
+            // The end arrives first, alone; then a start, then an earlier start and a later one in one batch, then a second end.
+            _ = try await store.store.applyBatch([exit(1, at: 50)])
+            #expect(try await store.rows("SELECT token, \(store.time("started_at")), zone, \(store.time("ended_at")) FROM visits")
+                    == [[Self.token, nil, nil, "2026-03-01T10:00:50.000Z"]])
+            _ = try await store.store.applyBatch([enter(2, zone: "floor", at: 20)])
+            _ = try await store.store.applyBatch([enter(3, zone: "lobby", at: 30), enter(4, zone: "entrance", at: 10), enter(5, zone: "till", at: 15)])
+            #expect(try await store.rows("SELECT \(store.time("started_at")), zone, \(store.time("ended_at")) FROM visits")
+                    == [["2026-03-01T10:00:10.000Z", "entrance", "2026-03-01T10:00:50.000Z"]])
+            _ = try await store.store.applyBatch([exit(6, at: 60), enter(7, zone: "floor", at: 12)])
+            #expect(try await store.rows("SELECT token, \(store.time("started_at")), zone, \(store.time("ended_at")) FROM visits")
+                    == [[Self.token, "2026-03-01T10:00:10.000Z", "entrance", "2026-03-01T10:01:00.000Z"]])
+        }
+    }
+
     @Test(arguments: Backend.allCases) func anErasedTokenLeavesOnlyAnonymousSales(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let other = "fedcba9876543210fedcba9876543210"

@@ -5,10 +5,12 @@ import PostgresNIO
 
 /// One batch of events turned into rows, inside the writer's transaction on one connection.
 ///
-/// Presence rows, sales (with their lines and tenders) and reader states are gathered and written as
-/// multi-row INSERTs; visits and segment changes, which update rows other events of the same batch may
-/// touch, are written in event order as they come. An erasure first writes what was gathered, so it
-/// forgets the rows of events before it and none after it, exactly as the event-by-event SQLite writer.
+/// Presence rows, sales (with their lines and tenders), reader states and visits are gathered and
+/// written as multi-row INSERTs. A visit's events in one batch are merged first (the earliest start with
+/// its zone, the last end, the first token), which gives the same row as applying them one by one,
+/// since the upsert's merge rules are the same. Segment changes are written in event order as they
+/// come. An erasure first writes what was gathered, so it forgets the rows of events before it and none
+/// after it, exactly as the event-by-event SQLite writer.
 struct PostgresBatch {
     /// A bound value; the SQL casts it to the column's type where that is not text or bigint.
     enum Cell {
@@ -22,6 +24,21 @@ struct PostgresBatch {
     private var sales: [(event: GatewayEvent, sale: EnrichedTransaction)] = []
     private var saleKeys: Set<String> = []
     private var readerStates: [String: (order: Int, row: [Cell])] = [:]
+    private var visits: [VisitKey: VisitChange] = [:]
+    private var visitOrder: [VisitKey] = []
+
+    private struct VisitKey: Hashable {
+        var gateway: String
+        var visit: String
+    }
+
+    /// What a batch's events say about one visit, merged as the upsert would merge them one by one.
+    private struct VisitChange {
+        var token: String?
+        var startedAt: Timestamp?
+        var zone: String?
+        var endedAt: Timestamp?
+    }
 
     /// PostgreSQL takes at most 65535 bound values per statement; rows are sent in chunks below that.
     private static let maxBinds = 30_000
@@ -76,15 +93,15 @@ struct PostgresBatch {
         case .presenceEnter(let presence):
             addPresence(event, presence, kind: "enter")
             if presence.subject == .customer, let visit = presence.visit {
-                try await openVisit(gateway: event.gateway, visit: visit, token: presence.token, startedAt: event.ts.rfc3339, zone: presence.zone)
+                openVisit(gateway: event.gateway, visit: visit, token: presence.token, startedAt: event.ts, zone: presence.zone)
             }
         case .presenceExit(let presence):
             addPresence(event, presence, kind: "exit")
             if presence.subject == .customer, presence.visitEnd == true, let visit = presence.visit {
-                try await closeVisit(gateway: event.gateway, visit: visit, token: presence.token, endedAt: event.ts.rfc3339)
+                closeVisit(gateway: event.gateway, visit: visit, token: presence.token, endedAt: event.ts)
             }
         case .customerArrival(let arrival), .vipArrival(let arrival):
-            try await openVisit(gateway: event.gateway, visit: arrival.visit, token: arrival.token, startedAt: event.ts.rfc3339, zone: arrival.zone)
+            openVisit(gateway: event.gateway, visit: arrival.visit, token: arrival.token, startedAt: event.ts, zone: arrival.zone)
         case .posTransaction(let sale):
             // The key, not the seq, decides: a resent sale is not a second sale. The first one wins, as in SQLite.
             if saleKeys.insert(sale.key).inserted { sales.append((event, sale)) }
@@ -132,6 +149,51 @@ struct PostgresBatch {
                                     reads = excluded.reads, drops = excluded.drops, ts = excluded.ts
                                 """)
             readerStates.removeAll(keepingCapacity: true)
+        }
+        if !visitOrder.isEmpty {
+            let rows: [[Cell]] = visitOrder.map { key in
+                let change = visits[key]!
+                return [.text(key.gateway), .text(key.visit), .text(change.token), .text(change.startedAt?.rfc3339), .text(change.zone),
+                        .text(change.endedAt?.rfc3339)]
+            }
+            // The earliest start wins with its zone (`LEAST` ignores NULL); an end replaces an earlier one; the first token stays.
+            try await insert("INSERT INTO visits (gateway, visit_id, token, started_at, zone, ended_at)",
+                             casts: ["", "", "", "::timestamptz", "", "::timestamptz"], rows: rows,
+                             suffix: """
+                                ON CONFLICT (gateway, visit_id) DO UPDATE SET
+                                    token = coalesce(visits.token, excluded.token),
+                                    zone = CASE WHEN excluded.started_at IS NOT NULL
+                                                     AND (visits.started_at IS NULL OR excluded.started_at < visits.started_at)
+                                                THEN excluded.zone ELSE coalesce(visits.zone, excluded.zone) END,
+                                    started_at = LEAST(visits.started_at, excluded.started_at),
+                                    ended_at = coalesce(excluded.ended_at, visits.ended_at)
+                                """)
+            visits.removeAll(keepingCapacity: true)
+            visitOrder.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private mutating func visit(_ key: VisitKey, _ update: (inout VisitChange) -> Void) {
+        if visits[key] == nil { visitOrder.append(key) }
+        update(&visits[key, default: VisitChange()])
+    }
+
+    /// A visit begins, or another event of it came first: the earliest start wins, with its zone.
+    private mutating func openVisit(gateway: String, visit id: String, token: String?, startedAt: Timestamp, zone: String) {
+        visit(VisitKey(gateway: gateway, visit: id)) { change in
+            if change.token == nil { change.token = token }
+            if change.startedAt.map({ startedAt < $0 }) ?? true {
+                change.startedAt = startedAt
+                change.zone = zone
+            }
+        }
+    }
+
+    /// The visit ends; a visit whose start the store never saw is kept with no start rather than lost.
+    private mutating func closeVisit(gateway: String, visit id: String, token: String?, endedAt: Timestamp) {
+        visit(VisitKey(gateway: gateway, visit: id)) { change in
+            if change.token == nil { change.token = token }
+            change.endedAt = endedAt
         }
     }
 
@@ -209,29 +271,6 @@ struct PostgresBatch {
             start += perChunk
         }
         return returned
-    }
-
-    /// Creates the visit, or completes one another event created first; the earliest start wins
-    /// (`LEAST` ignores NULL).
-    private func openVisit(gateway: String, visit: String, token: String?, startedAt: String, zone: String) async throws {
-        try await connection.query("""
-            INSERT INTO visits (gateway, visit_id, token, started_at, zone) VALUES (\(gateway), \(visit), \(token), \(startedAt)::timestamptz, \(zone))
-            ON CONFLICT (gateway, visit_id) DO UPDATE SET
-                token = coalesce(visits.token, excluded.token),
-                zone = CASE WHEN visits.started_at IS NULL OR excluded.started_at < visits.started_at
-                            THEN excluded.zone ELSE coalesce(visits.zone, excluded.zone) END,
-                started_at = LEAST(visits.started_at, excluded.started_at)
-            """, logger: logger)
-    }
-
-    /// Ends the visit; a visit whose start the store never saw is kept with no start rather than lost.
-    private func closeVisit(gateway: String, visit: String, token: String?, endedAt: String) async throws {
-        try await connection.query("""
-            INSERT INTO visits (gateway, visit_id, token, ended_at) VALUES (\(gateway), \(visit), \(token), \(endedAt)::timestamptz)
-            ON CONFLICT (gateway, visit_id) DO UPDATE SET
-                ended_at = excluded.ended_at,
-                token = coalesce(visits.token, excluded.token)
-            """, logger: logger)
     }
 
     /// Keeps a segment change from the bus, as the SQLite writer does: a change of this store's own
