@@ -192,30 +192,37 @@ public struct CRMConfig: ConfigSection, Sendable, Equatable {
         guard !db.isEmpty else { throw ConfigError(.invalidValue, at: config.path(of: "db"), "must not be empty") }
         embedded = try config.value("embedded", default: embedded)
         location = .sqlite(path: db)
-        url = try config.optional("url")
-        if let url {
-            let key = config.path(of: "url")
-            do {
-                location = try StoreLocation.parse(url, origin: key)
-            } catch {
-                throw ConfigError(.invalidValue, at: key, String(error.message.dropFirst(key.count + 1)))
-            }
-            switch location {
-            case .sqlite(let path):
-                // A SQLite url names the one file: master data and events stay together.
-                db = path
-            case .postgres:
-                if embedded {
-                    throw ConfigError(.invalidValue, at: key, """
-                        the store embedded in `gateway run` writes SQLite; a PostgreSQL store runs as `gateway store --db \(location)` \
-                        (set crm.embedded: false)
-                        """)
-                }
-            }
-        }
+        if let url: String = try config.optional("url") { try use(url: url, key: config.path(of: "url")) }
         retention = try config.decode("retention")
         seed = try config.decode("seed")
         batch = try config.decode("batch")
         consent = try config.decode("consent")
+    }
+
+    /// Sets where events go from a store URL written at config key `key` (`crm.url`, or `store.url`):
+    /// a SQLite URL becomes the one `db` file; PostgreSQL is refused for the embedded store.
+    ///
+    /// - Throws: `ConfigError` naming `key`.
+    public mutating func use(url: String, key: String) throws {
+        let location: StoreLocation
+        do {
+            location = try StoreLocation.parse(url, origin: key)
+        } catch {
+            throw ConfigError(.invalidValue, at: key, String(error.message.dropFirst(key.count + 1)))
+        }
+        switch location {
+        case .sqlite(let path):
+            // A SQLite url names the one file: master data and events stay together.
+            db = path
+        case .postgres:
+            if embedded {
+                throw ConfigError(.invalidValue, at: key, """
+                    the store embedded in `gateway run` writes SQLite; a PostgreSQL store runs as `gateway store --db \(location)` \
+                    (set crm.embedded: false)
+                    """)
+            }
+        }
+        self.url = url
+        self.location = location
     }
 }

@@ -35,6 +35,21 @@ struct GatewayConfigTests {
         #expect(config.matching.vipSuppression == .seconds(1_800))
     }
 
+    @Test("store.url chooses the CRM store as crm.url does, and the two must agree")
+    func storeURL() throws {
+        let sqlite = try load("store:\n  url: sqlite:/var/lib/gateway/crm.sqlite\n")
+        #expect(sqlite.crm.db == "/var/lib/gateway/crm.sqlite")
+        #expect(sqlite.crm.location == .sqlite(path: "/var/lib/gateway/crm.sqlite"))
+        let chain = try load("store:\n  url: postgres://crm@db.example/crm\ncrm:\n  embedded: false\n")
+        #expect(chain.crm.location.description == "postgres://crm@db.example:5432/crm")
+        #expect(error("store:\n  url: postgres://crm@db.example/crm\n")?.description.hasPrefix(
+            "store.url: the store embedded in `gateway run` writes SQLite") == true)
+        #expect(error("store:\n  url: mysql://x/y\n")?.description.hasPrefix("store.url: 'mysql://x/y': 'mysql' is not a store") == true)
+        #expect(error("store:\n  url: sqlite:a.sqlite\ncrm:\n  url: postgres://crm:secret@db/crm\n  embedded: false\n")?.description
+                == "store.url: 'sqlite:a.sqlite' differs from crm.url; set only one of them")
+        #expect(try load("store:\n  url: sqlite:a.sqlite\ncrm:\n  url: sqlite:a.sqlite\n").crm.db == "a.sqlite")
+    }
+
     @Test("an empty file gives the defaults")
     func defaults() throws {
         let config = try load("")

@@ -56,7 +56,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `text` with the password of a `scheme://user:password@` URL replaced by `***`.
-    static func redact(_ text: String) -> String {
+    public static func redact(_ text: String) -> String {
         guard let schemeEnd = text.range(of: "://"),
               let at = text[schemeEnd.upperBound...].firstIndex(of: "@") else { return text }
         let userInfo = text[schemeEnd.upperBound..<at]

@@ -58,6 +58,9 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
     public var companyPrefixes: [String] = []
     /// The edge filter's EPC patterns, `store.filter`.
     public var filter = TagFilter()
+    /// `store.url` as written: where this store's CRM data goes (`sqlite:PATH`, a path, `postgres://…`).
+    /// Only kept here; the CRM store's config checks and uses it, as it does `crm.url`.
+    public var url: String?
 
     /// EPC pattern URIs deciding which tags enter the pipeline; the pipeline compiles them.
     ///
@@ -120,6 +123,7 @@ public struct StoreLayoutConfig: ConfigSection, Sendable {
             }
             companyPrefixes = prefixes
         }
+        url = try config.optional("url")
         if let map = try config.section("filter") {
             filter.path = map.path
             for key in ["include", "exclude"] {

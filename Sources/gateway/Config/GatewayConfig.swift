@@ -57,6 +57,13 @@ struct GatewayConfig: Sendable {
         matching = try root.decode("matching")
         bus = try root.decode("bus")
         crm = try root.decode("crm")
+        if let url = store.url {
+            // `store.url` and `crm.url` are one setting under two names; two different values are a mistake.
+            if let other = crm.url, other != url {
+                throw ConfigError(.invalidValue, at: "store.url", "'\(StoreLocation.redact(url))' differs from crm.url; set only one of them")
+            }
+            try crm.use(url: url, key: "store.url")
+        }
         dashboard = try root.decode("dashboard")
         simulator = try root.decode("simulator")
         pos = try root.decode("pos")
