@@ -4,10 +4,10 @@ import Synchronization
 
 /// What a publisher has done since it started; every count is cumulative.
 public struct PublisherStatistics: Sendable, Equatable {
-    /// Events ZeroMQ accepted for delivery (to every subscriber there was, possibly none).
+    /// Events ZeroMQ accepted for delivery (to every subscriber with room, possibly none).
     public var published: UInt64
-    /// Events ZeroMQ refused because a subscriber was at the high-water mark. They are in the
-    /// journal, so the subscriber sees a gap and fetches them later.
+    /// Events at least one subscriber missed because it was at its high-water mark. The others had
+    /// them live; they are in the journal, so the slow subscriber sees a gap and fetches them later.
     public var refused: UInt64
     /// Events dropped before they got a seq because they could not be encoded (a NaN, say).
     public var unencodable: UInt64
@@ -39,9 +39,10 @@ public struct PublisherStatistics: Sendable, Equatable {
 /// Seqs are gap-free per gateway and continue across restarts from the journal. The journal
 /// holds the JSON body of each event under its seq, exactly as it was sent.
 ///
-/// The publisher never blocks the pipeline: the socket refuses rather than waits when a
-/// subscriber falls a high-water mark behind (`ZMQ_XPUB_NODROP`), and the journal syncs on its
-/// own thread. `emit`, `flush` and `close` come from the pipeline thread only; ``statistics`` may
+/// The publisher never blocks the pipeline, and never drops silently: the socket refuses rather
+/// than waits when a subscriber falls a high-water mark behind (`ZMQ_XPUB_NODROP`); the event is then
+/// counted and sent again lossy, so the slow subscriber misses it and every other gets it live. The
+/// journal syncs on its own thread. `emit`, `flush` and `close` come from the pipeline thread only; ``statistics`` may
 /// be read from any thread, which is why the conformance to `Sendable` is unchecked.
 public final class EventPublisher: EventSink, @unchecked Sendable {
     /// How long `close` lets queued messages drain to subscribers.
@@ -220,15 +221,25 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
     }
 
     private func send(_ event: GatewayEvent, _ body: [UInt8]) {
-        let accepted: Bool
+        let frames = [topicFrames[event.type] ?? Array(event.type.topic.utf8), body]
+        var accepted = false
+        var missed = false
         do {
-            accepted = try socket.send([topicFrames[event.type] ?? Array(event.type.topic.utf8), body])
+            accepted = try socket.send(frames)
+            if !accepted {
+                // ZeroMQ refuses for all when one subscriber is full. One stalled subscriber must not hold
+                // the live bus back from the others (a VIP alert would wait for it): send this one event
+                // lossy, so only the full ones miss it, and keep refusing as the rule for the next event.
+                missed = true
+                try socket.setOption(ZMQOption.xpubNoDrop, 0)
+                defer { try? socket.setOption(ZMQOption.xpubNoDrop, 1) }
+                accepted = try socket.send(frames)
+            }
         } catch {
             logger.error("bus send failed", metadata: ["bus.seq": "\(event.seq)", "error": "\(error)"])
-            accepted = false
         }
-        if accepted {
-            publishedCount.add(1, ordering: .relaxed)
+        if accepted { publishedCount.add(1, ordering: .relaxed) }
+        if !missed {
             if refusing {
                 refusing = false
                 logger.info("bus subscribers caught up", metadata: [
@@ -241,7 +252,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
                 refusing = true
                 refusedSinceAccepting = 0
                 // Once per episode: a slow subscriber would otherwise produce a line per event.
-                logger.warning("bus subscriber at its high-water mark; events stay in the journal until it recovers", metadata: [
+                logger.warning("bus subscriber at its high-water mark; it misses events until it recovers them from the journal", metadata: [
                     "bus.seq": "\(event.seq)",
                 ])
             }
