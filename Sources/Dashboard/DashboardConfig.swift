@@ -8,6 +8,8 @@ import GatewayCore
 ///   enabled: true
 ///   listen: 127.0.0.1:8080
 ///   sessionTTL: 12h
+///   connect: ["tcp://10.0.0.2:5556"]   # another gateway of the store
+///   replay: ["tcp://10.0.0.2:5557"]    # its replay, so gaps are filled
 ///   users:
 ///     - { name: anna, passwordHash: "$2b$12$…" }
 /// ```
