@@ -120,7 +120,7 @@ public enum DashboardRoutes {
                     for try await message in inbound.messages(maxSize: 4_096) {
                         guard case .text(let text) = message, let command = try? JSONDecoder().decode(BrowserCommand.self, from: Data(text.utf8))
                         else { continue }
-                        // Acknowledging is someone at the screen: it renews the session, as a page load does.
+                        // A command (an acknowledgement) is someone at the screen: it renews the session, as a page load does.
                         guard core.sessions.user(for: session) != nil else { continue }
                         if command.type == "ack", let id = command.id { core.aggregator.acknowledge(alert: id, by: user) }
                     }
