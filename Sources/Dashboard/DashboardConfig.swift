@@ -1,3 +1,4 @@
+import Bus
 import GatewayCore
 
 /// `dashboard:` — the staff dashboard served by the gateway.
@@ -7,6 +8,8 @@ import GatewayCore
 ///   enabled: true
 ///   listen: 127.0.0.1:8080
 ///   sessionTTL: 12h
+///   connect: ["tcp://10.0.0.2:5556"]   # another gateway of the store
+///   replay: ["tcp://10.0.0.2:5557"]    # its replay, so gaps are filled
 ///   users:
 ///     - { name: anna, passwordHash: "$2b$12$…" }
 /// ```
@@ -39,6 +42,9 @@ public struct DashboardConfig: ConfigSection, Sendable, Equatable {
     public var users: [User] = []
     /// More buses to subscribe to beside the gateway's own (other gateways of the same store).
     public var connect: [String] = []
+    /// The replay endpoint of each ``connect`` bus, in the same order; with them the dashboard
+    /// fetches what it missed from those gateways' journals. Empty: those buses are not recovered.
+    public var replay: [String] = []
 
     /// The defaults: enabled on 127.0.0.1:8080.
     public init() {}
@@ -68,6 +74,16 @@ public struct DashboardConfig: ConfigSection, Sendable, Equatable {
             return User(name: name, passwordHash: hash)
         } ?? []
         connect = try config.list("connect", of: String.self) ?? []
+        replay = try config.list("replay", of: String.self) ?? []
+        for (key, endpoints) in [("connect", connect), ("replay", replay)] {
+            for endpoint in endpoints {
+                if let problem = BusConfig.problem(endpoint: endpoint) { throw ConfigError(.invalidValue, at: config.path(of: key), problem) }
+            }
+        }
+        if !replay.isEmpty, replay.count != connect.count {
+            throw ConfigError(.invalidValue, at: config.path(of: "replay"),
+                              "gives \(replay.count) endpoints for \(connect.count) in connect: one replay per connect, in the same order")
+        }
         try validate(path: config.path)
     }
 

@@ -14,6 +14,8 @@ public struct DashboardError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let passwordFile = Code(name: "passwordFile")
         /// The bus subscriber failed.
         public static let feed = Code(name: "feed")
+        /// The CRM store could not be read.
+        public static let store = Code(name: "store")
         /// The code's name.
         public var description: String { name }
     }

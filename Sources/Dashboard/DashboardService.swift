@@ -1,3 +1,4 @@
+import Bus
 import CRMStore
 import Foundation
 import Hummingbird
@@ -12,9 +13,11 @@ public struct DashboardService: Service {
     public struct Setup: Sendable {
         /// The `dashboard:` section.
         public var configuration: DashboardConfig
-        /// The events: the subscriber (swap in the recovering one here).
-        public var source: any DashboardEventSource
-        /// The CRM store, for staff users and tier counts; `nil` runs with config users only.
+        /// The events: a `RecoveringSubscriber` where the buses have replay (gaps are filled from the
+        /// journal), else a plain `EventSubscriber`. The dashboard's own thread is its only user.
+        public var source: any EventReceiver
+        /// The CRM store: staff users, and the Segments page (tiers, segments, CLV ranking, last run);
+        /// `nil` runs with config users only and no Segments page.
         public var database: CRMDatabase?
         /// Where the first-run password file goes.
         public var dataDirectory: String
@@ -30,7 +33,7 @@ public struct DashboardService: Service {
         public var onListening: (@Sendable (Int) -> Void)?
 
         /// Creates a setup.
-        public init(configuration: DashboardConfig, source: any DashboardEventSource, database: CRMDatabase?, dataDirectory: String) {
+        public init(configuration: DashboardConfig, source: any EventReceiver, database: CRMDatabase?, dataDirectory: String) {
             self.configuration = configuration
             self.source = source
             self.database = database
@@ -67,7 +70,7 @@ public struct DashboardService: Service {
         let setup = self.setup
         let pump = FeedPump(source: setup.source, aggregator: core.aggregator, logger: core.logger)
         pump.start()
-        let sampler = Task { await Self.sample(core: core, setup: setup, gaps: { pump.gaps }) }
+        let sampler = Task { await Self.sample(core: core, setup: setup, health: { pump.health }) }
         let host = setup.configuration.host
         let firstRun = firstRunPasswordFile
         let app = DashboardRoutes.application(core: core, address: .hostname(host, port: setup.configuration.port)) { channel in
@@ -99,20 +102,30 @@ public struct DashboardService: Service {
         await pump.stop()
     }
 
-    /// Once a second: rates, in-process counters, metrics; every 30 s the tier counts.
-    static func sample(core: DashboardCore, setup: Setup, gaps: @Sendable () -> UInt64) async {
-        var lastTiers: ContinuousClock.Instant?
+    /// How often the Segments section is read from the store when nothing announced a change.
+    static let segmentsInterval: Duration = .seconds(30)
+    /// The shortest time between two reads: a run announces its changes in a burst of events.
+    static let segmentsThrottle: Duration = .seconds(1)
+
+    /// Once a second: rates, in-process counters, metrics; the Segments section at start, within a
+    /// second or two of a `customer.segment` or `customer.erased`, and every 30 s.
+    static func sample(core: DashboardCore, setup: Setup, health: @Sendable () -> FeedHealth) async {
+        var lastSegments: ContinuousClock.Instant?
         while !Task.isCancelled {
-            if let database = setup.database, lastTiers.map({ ContinuousClock.now - $0 > .seconds(30) }) ?? true {
-                lastTiers = .now
-                do {
-                    core.aggregator.setTiers(try database.customerCountsByTier())
-                } catch {
-                    core.logger.warning("dashboard: cannot count customers by tier: \(error)")
+            if let database = setup.database {
+                let now = ContinuousClock.now
+                let throttled = lastSegments.map { now - $0 < segmentsThrottle } ?? false
+                if !throttled, core.aggregator.takeSegmentsChanged() || lastSegments.map({ now - $0 >= segmentsInterval }) ?? true {
+                    lastSegments = now
+                    do {
+                        core.aggregator.setSegments(try SegmentSummary.read(from: database))
+                    } catch {
+                        core.logger.warning("dashboard: \(error)")
+                    }
                 }
             }
             let sample = setup.sample?()
-            core.aggregator.tick(sample: sample, subscriberGaps: gaps())
+            core.aggregator.tick(sample: sample, feed: health())
             core.metrics.record(state: core.aggregator.state, sample: sample)
             try? await Task.sleep(for: .seconds(1))
         }

@@ -1,4 +1,6 @@
+import Bus
 import Dashboard
+import Foundation
 import GatewayCore
 import Testing
 
@@ -32,14 +34,62 @@ import Testing
         feed.disconnect(connection.id)
     }
 
-    @Test func erasureForgetsTheCustomersAlertsAndSegment() {
+    @Test func erasureForgetsTheCustomersAlertsAndCLVRankAtOnce() {
         let feed = FeedAggregator()
-        feed.apply([Events.vip(1, name: "Ada", token: "t-ada"), Events.vip(2, name: "Bo", token: "t-bo"),
-                    Events.event(3, .customerSegment(CustomerSegment(token: "t-ada", segment: "loyal", tier: "vip")))])
-        #expect(feed.state.segments.segments == [.init(name: "loyal", count: 1)])
-        feed.apply([Events.event(4, .customerErased(CustomerErased(token: "t-ada")))])
+        feed.setSegments(Self.summary)
+        feed.apply([Events.vip(1, name: "Ada", token: "t-ada"), Events.vip(2, name: "Bo", token: "t-bo")])
+        #expect(!feed.takeSegmentsChanged())
+        feed.apply([Events.event(3, .customerErased(CustomerErased(token: "t-ada")))])
         #expect(feed.state.alerts.map(\.firstName) == ["Bo"])
-        #expect(feed.state.segments.segments.isEmpty)
+        #expect(feed.state.segments.topCustomers.map(\.token) == ["t-bo"])
+        // The counts come from the store: it is read again.
+        #expect(feed.takeSegmentsChanged())
+        #expect(!feed.takeSegmentsChanged())
+        // A store that has not applied the erasure yet (one fed over the bus) does not bring her back.
+        feed.setSegments(Self.summary)
+        #expect(feed.state.segments.topCustomers.map(\.token) == ["t-bo"])
+        #expect(!String(decoding: try! JSONEncoder().encode(feed.state), as: UTF8.self).contains("Ada"))
+    }
+
+    static let summary = SegmentSummary(
+        tiers: ["regular": 40, "vip": 2],
+        bySegmentAndTier: [.init(segment: "loyal", tier: "regular", count: 5), .init(segment: "champions", tier: "vip", count: 2),
+                           .init(segment: "champions", tier: "regular", count: 9), .init(segment: "at risk", tier: "regular", count: 1)],
+        topCustomers: [.init(token: "t-ada", firstName: "Ada", clv: 910.5), .init(token: "t-bo", firstName: "Bo", clv: 300)],
+        lastRun: .init(asOf: "2026-02-28", finishedAt: "2026-03-01T02:00:04.000Z", customers: 17))
+
+    @Test func theSegmentsSectionIsTheStoresSummaryAndChangesAskForARead() async throws {
+        let feed = FeedAggregator()
+        #expect(!feed.state.segments.fromStore)
+        let connection = feed.connect()
+        defer { feed.disconnect(connection.id) }
+        feed.setSegments(Self.summary)
+        let segments = feed.state.segments
+        #expect(segments.fromStore)
+        #expect(segments.tiers == [.init(name: "regular", count: 40), .init(name: "vip", count: 2)])
+        #expect(segments.segments == [.init(name: "champions", count: 11), .init(name: "loyal", count: 5), .init(name: "at risk", count: 1)])
+        // Stacked in segment order, the larger tier first.
+        #expect(segments.bySegmentAndTier.map { "\($0.segment)/\($0.tier)" } == ["champions/regular", "champions/vip", "loyal/regular", "at risk/regular"])
+        #expect(segments.topCustomers.map(\.firstName) == ["Ada", "Bo"])
+        #expect(segments.lastRun?.asOf == "2026-02-28")
+        let seq = feed.seq
+        // The same numbers again broadcast nothing.
+        feed.setSegments(Self.summary)
+        #expect(feed.seq == seq)
+
+        // A segment change names one customer and carries no CLV: it only asks for the store to be read.
+        feed.apply([Events.event(1, .customerSegment(CustomerSegment(token: "t-cy", segment: "loyal", tier: "vip")))])
+        #expect(feed.state.segments == segments)
+        #expect(feed.takeSegmentsChanged())
+        #expect(!feed.takeSegmentsChanged())
+        var next = Self.summary
+        next.bySegmentAndTier.append(.init(segment: "loyal", tier: "vip", count: 1))
+        feed.setSegments(next)
+        #expect(feed.state.segments.segments.first { $0.name == "loyal" }?.count == 6)
+        var messages = connection.stream.makeAsyncIterator()
+        var last: FeedMessage?
+        for _ in 0..<Int(feed.seq) { last = try decodeMessage(try #require(await messages.next())) }
+        #expect(last?.patch?.segments?.segments.first { $0.name == "loyal" }?.count == 6)
     }
 
     @Test func salesCountTheBusinessDayAndRestartOnANewOne() {
@@ -87,6 +137,16 @@ import Testing
         feed.apply([Events.status(2, .disconnected)])
         #expect(feed.state.readers.count == 1)
         #expect(feed.state.readers[0].state == "disconnected")
+    }
+
+    @Test func theSystemSectionSaysWhatTheSubscriberMissedAndRecovered() {
+        let statistics = SubscriberStatistics(gaps: 3, missing: 40, replayed: 38, unrecoverable: 2)
+        // A recovering subscriber loses only what replay could not give; a plain one every missing event.
+        #expect(FeedHealth(statistics, recovers: true) == FeedHealth(gaps: 3, recovered: 38, lost: 2))
+        #expect(FeedHealth(statistics, recovers: false) == FeedHealth(gaps: 3, recovered: 38, lost: 40))
+        let feed = FeedAggregator()
+        feed.tick(sample: nil, feed: FeedHealth(statistics, recovers: true))
+        #expect(feed.state.system.gaps == 3 && feed.state.system.recovered == 38 && feed.state.system.lost == 2)
     }
 
     @Test func aBrowserResumesFromItsLastSeqOrGetsASnapshot() async throws {

@@ -29,6 +29,17 @@ import Testing
         #expect(try parse("dashboard: { listen: '[::1]:9000' }").host == "::1")
     }
 
+    @Test func otherBusesMayNameTheirReplayOnePerBus() throws {
+        let config = try parse("dashboard: { connect: ['tcp://10.0.0.2:5556'], replay: ['tcp://10.0.0.2:5557'] }")
+        #expect(config.connect == ["tcp://10.0.0.2:5556"] && config.replay == ["tcp://10.0.0.2:5557"])
+        #expect(try parse("dashboard: { connect: ['tcp://10.0.0.2:5556'] }").replay.isEmpty)
+        #expect(throws: ConfigError(.invalidValue, at: "dashboard.replay",
+                                    "gives 2 endpoints for 1 in connect: one replay per connect, in the same order")) {
+            try parse("dashboard: { connect: ['tcp://a:1'], replay: ['tcp://a:2', 'tcp://a:3'] }")
+        }
+        #expect(throws: ConfigError.self) { try parse("dashboard: { connect: ['10.0.0.2:5556'] }") }
+    }
+
     @Test func usersNeedABcryptHash() throws {
         let hash = PasswordHasher.hash("secret words", cost: 10)
         let config = try parse("dashboard: { users: [ { name: anna, passwordHash: '\(hash)' } ] }")

@@ -7,11 +7,25 @@ import NIOCore
 import Testing
 
 @Suite struct RouteTests {
-    static let pages = ["/", "/alerts", "/floor", "/readers", "/sales", "/segments", "/system"]
+    static let pages = DashboardRoutes.pages
+
+    @Test func everyTabOfTheAppIsAListedPage() async throws {
+        let core = makeCore()
+        try await makeApp(core).test(.router) { client in
+            let cookie = try #require(try await signIn(client))
+            let html = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
+            let tabs = html.matches(of: /<button data-tab="([a-z]+)"/).map { "/" + String($0.1) }
+            // A tab added to the page without a route (or a route without a tab) fails here, so the
+            // signed-out test below covers every page there is.
+            #expect(tabs.count == 6)
+            #expect(["/"] + tabs == Self.pages)
+        }
+    }
 
     @Test func signedOutRequestsAreRefused() async throws {
         let core = makeCore()
         try await makeApp(core).test(.router) { client in
+            #expect(Self.pages.count == 7)
             for page in Self.pages {
                 let response = try await client.execute(uri: page, method: .get)
                 #expect(response.status == .seeOther, "\(page)")
@@ -20,6 +34,9 @@ import Testing
             }
             #expect(try await client.execute(uri: "/api/state", method: .get).status == .unauthorized)
             #expect(try await client.execute(uri: "/ws", method: .get).status == .unauthorized)
+            // Signing out without a session just shows the sign-in form.
+            let logout = try await client.execute(uri: "/logout", method: .post)
+            #expect(logout.headers[.location] == "/login")
             // A made-up or expired session is no session.
             let forged = try await client.execute(uri: "/", method: .get, headers: [.cookie: "gw_session=0123456789abcdef"])
             #expect(forged.status == .seeOther)

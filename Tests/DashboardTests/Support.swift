@@ -7,12 +7,12 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 
-/// A dashboard core with one configured user, `anna` / `correct horse`, and no CRM store.
-func makeCore(password: String = "correct horse") -> DashboardCore {
+/// A dashboard core with one configured user, `anna` / `correct horse`, and no CRM store; sessions last `ttl` unused.
+func makeCore(password: String = "correct horse", ttl: Duration = .seconds(3600)) -> DashboardCore {
     let logger = Logger(label: "DashboardTests", factory: { _ in SwiftLogNoOpLogHandler() })
     let users = [DashboardConfig.User(name: "anna", passwordHash: PasswordHasher.hash(password, cost: 10))]
     return DashboardCore(aggregator: FeedAggregator(zones: ["entrance", "floor"], sources: [("door", "reads")], gateway: "gw-1"),
-                         sessions: SessionStore(ttl: .seconds(3600)), directory: StaffDirectory(configured: users, database: nil, logger: logger),
+                         sessions: SessionStore(ttl: ttl), directory: StaffDirectory(configured: users, database: nil, logger: logger),
                          metrics: MetricsExporter(), logger: logger)
 }
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSTesting
 import HummingbirdWebSocket
+import NIOCore
 import Testing
 import WSClient
 
@@ -84,6 +85,89 @@ import WSClient
                 #expect(replayed.patch?.newAlerts?.map(\.firstName) == ["Bo"])
                 try await outbound.close(.normalClosure, reason: nil)
             }
+        }
+    }
+
+    /// Whether a close frame carries the code the feed ends with when its session ends.
+    static func sessionEnded(_ frame: WebSocketCloseFrame?) -> Bool {
+        guard case .unknown(let code)? = frame?.closeCode else { return false }
+        return code == DashboardRoutes.sessionEndedCloseCode
+    }
+
+    @Test(.timeLimit(.minutes(1))) func signingOutClosesThatSessionsOpenFeedAndNoOther() async throws {
+        let core = makeCore()
+        try await makeApp(core).test(.live) { client in
+            let cookie = try #require(try await signIn(client))
+            let other = try #require(try await signIn(client))
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders = [.cookie: cookie]
+            let close = try await client.ws("/ws", configuration: configuration) { inbound, _, _ in
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                guard case .text = try await messages.next() else { Issue.record("no snapshot"); return }
+                // Another sign-in ending leaves this feed open.
+                _ = try await client.execute(uri: "/logout", method: .post, headers: [.cookie: other])
+                core.aggregator.apply([Events.vip(1, name: "Ada")])
+                guard case .text(let text) = try await messages.next() else { Issue.record("the feed closed with another session"); return }
+                #expect(try decodeMessage(text).patch?.newAlerts?.first?.firstName == "Ada")
+
+                // Its own session signed out (say, in another tab): the server closes the feed.
+                let signedOut = ContinuousClock.now
+                _ = try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie])
+                while let message = try await messages.next() { Issue.record("a message after sign-out: \(message)") }
+                #expect(ContinuousClock.now - signedOut < .seconds(5))
+            }
+            #expect(Self.sessionEnded(close), "\(String(describing: close))")
+            // And the browser's reconnect is refused.
+            await #expect(throws: (any Error).self) {
+                try await client.ws("/ws", configuration: configuration) { _, _, _ in Issue.record("a signed-out session got a WebSocket again") }
+            }
+        }
+        #expect(core.aggregator.clientCount == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aLapsedSessionClosesItsFeed() async throws {
+        let core = makeCore(ttl: .seconds(1))
+        try await makeApp(core).test(.live) { client in
+            let cookie = try #require(try await signIn(client))
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders = [.cookie: cookie]
+            let opened = ContinuousClock.now
+            let close = try await client.ws("/ws", configuration: configuration) { inbound, _, _ in
+                // The snapshot, then nothing renews the session: the feed must close by itself.
+                var count = 0
+                for try await _ in inbound.messages(maxSize: 1 << 20) { count += 1 }
+                #expect(count == 1)
+            }
+            let lasted = ContinuousClock.now - opened
+            #expect(Self.sessionEnded(close), "\(String(describing: close))")
+            #expect(lasted >= .seconds(1), "closed before the session lapsed")
+            #expect(lasted < .seconds(10))
+            #expect(try await client.execute(uri: "/api/state", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func someoneAcknowledgingKeepsTheSessionAlive() async throws {
+        let core = makeCore(ttl: .seconds(1))
+        try await makeApp(core).test(.live) { client in
+            let cookie = try #require(try await signIn(client))
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders = [.cookie: cookie]
+            let close = try await client.ws("/ws", configuration: configuration) { inbound, outbound, _ in
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                guard case .text = try await messages.next() else { Issue.record("no snapshot"); return }
+                // Staff at the screen for 2.5 s, more than twice the TTL: each acknowledgement renews the sign-in.
+                let until = ContinuousClock.now + .milliseconds(2_500)
+                while ContinuousClock.now < until {
+                    try await outbound.write(.text(#"{"type":"ack","id":"gw-1/0"}"#))
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                core.aggregator.apply([Events.vip(1, name: "Ada")])
+                guard case .text(let text) = try await messages.next() else { Issue.record("the feed closed although in use"); return }
+                #expect(try decodeMessage(text).patch?.newAlerts?.first?.firstName == "Ada")
+                // Then no one: it lapses.
+                while try await messages.next() != nil {}
+            }
+            #expect(Self.sessionEnded(close), "\(String(describing: close))")
         }
     }
 }

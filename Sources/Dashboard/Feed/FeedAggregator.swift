@@ -1,3 +1,4 @@
+import Bus
 import Foundation
 import GatewayCore
 import Synchronization
@@ -27,7 +28,11 @@ public final class FeedAggregator: Sendable {
         var nextClient: UInt64 = 0
         var zoneOrder: [String] = []
         var alertTokens: [String: String] = [:]
-        var segmentOf: [String: String] = [:]
+        /// Tokens erased while this process runs: kept out of the CLV ranking even when the store
+        /// read next has not applied the erasure yet (a store fed over the bus).
+        var erasedTokens: Set<String> = []
+        /// A `customer.segment` or `customer.erased` arrived since the Segments section was last read.
+        var segmentsChanged = false
         var lastSeqs: [String: UInt64] = [:]
         var revenue: Decimal = 0
         var eventsSinceTick: UInt64 = 0
@@ -143,28 +148,54 @@ public final class FeedAggregator: Sendable {
         }
     }
 
-    /// Customers per tier from the CRM store.
-    public func setTiers(_ counts: [String: Int]) {
+    /// The Segments section, as read from the CRM store.
+    public func setSegments(_ summary: SegmentSummary) {
         inner.withLock { inner in
-            let tiers = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { DashboardState.Count(name: $0.key, count: $0.value) }
-            guard tiers != inner.state.segments.tiers else { return }
-            inner.state.segments.tiers = tiers
+            var segments = DashboardState.Segments()
+            segments.fromStore = true
+            segments.tiers = Self.ranked(summary.tiers)
+            var perSegment: [String: Int] = [:]
+            for cell in summary.bySegmentAndTier { perSegment[cell.segment, default: 0] += cell.count }
+            segments.segments = Self.ranked(perSegment)
+            let order = Dictionary(uniqueKeysWithValues: segments.segments.enumerated().map { ($1.name, $0) })
+            segments.bySegmentAndTier = summary.bySegmentAndTier.sorted {
+                order[$0.segment] != order[$1.segment] ? order[$0.segment, default: 0] < order[$1.segment, default: 0]
+                    : $0.count != $1.count ? $0.count > $1.count : $0.tier < $1.tier
+            }
+            segments.topCustomers = summary.topCustomers.filter { !inner.erasedTokens.contains($0.token) }
+            segments.lastRun = summary.lastRun
+            guard segments != inner.state.segments else { return }
+            inner.state.segments = segments
             var patch = FeedMessage.Patch()
-            patch.segments = inner.state.segments
+            patch.segments = segments
             broadcast(patch, in: &inner)
         }
     }
 
+    /// Whether the Segments section should be read again because a segment change or an erasure
+    /// arrived; clears the mark.
+    public func takeSegmentsChanged() -> Bool {
+        inner.withLock { inner in
+            defer { inner.segmentsChanged = false }
+            return inner.segmentsChanged
+        }
+    }
+
+    static func ranked(_ counts: [String: Int]) -> [DashboardState.Count] {
+        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { DashboardState.Count(name: $0.key, count: $0.value) }
+    }
+
     /// Once a second: rates, sparklines, and, inside a gateway, its in-process counters.
-    public func tick(sample: SystemSample?, subscriberGaps: UInt64 = 0, now: ContinuousClock.Instant = .now) {
+    public func tick(sample: SystemSample?, feed: FeedHealth = FeedHealth(), now: ContinuousClock.Instant = .now) {
         inner.withLock { inner in
             let seconds = inner.lastTick.map { Self.seconds(now - $0) } ?? 1
             inner.lastTick = now
             var system = inner.state.system
             system.eventsPerSecond = seconds > 0 ? Double(inner.eventsSinceTick) / seconds : 0
             inner.eventsSinceTick = 0
-            system.gaps = subscriberGaps
+            system.gaps = feed.gaps
+            system.recovered = feed.recovered
+            system.lost = feed.lost
             system.clients = inner.clients.count
             let nowText = Timestamp.now().rfc3339
             if let sample {
@@ -265,18 +296,17 @@ public final class FeedAggregator: Sendable {
             let seen = inner.state.sales.matched + inner.state.sales.unmatched
             inner.state.sales.matchRate = seen > 0 ? Double(inner.state.sales.matched) / Double(seen) : nil
             patch.sales = inner.state.sales
-        case .customerSegment(let segment):
-            inner.segmentOf[segment.token] = segment.segment
-            recountSegments(&inner)
-            patch.segments = inner.state.segments
+        case .customerSegment:
+            // The event names one customer's change, without CLV: the section is read again from the store.
+            inner.segmentsChanged = true
         case .customerErased(let erased):
-            // Forget everything tied to the token: its alerts, its segment, its CLV rank.
+            // Forget everything tied to the token now: its alerts and its CLV rank; the counts follow from the store.
             let ids = Set(inner.alertTokens.filter { $0.value == erased.token }.map(\.key))
             for id in ids { inner.alertTokens[id] = nil }
             inner.state.alerts.removeAll { ids.contains($0.id) }
-            inner.segmentOf[erased.token] = nil
+            inner.erasedTokens.insert(erased.token)
             inner.state.segments.topCustomers.removeAll { $0.token == erased.token }
-            recountSegments(&inner)
+            inner.segmentsChanged = true
             patch.alerts = inner.state.alerts
             patch.segments = inner.state.segments
         case .readerStatus(let status):
@@ -323,13 +353,6 @@ public final class FeedAggregator: Sendable {
         inner.state.sales = sales
     }
 
-    private func recountSegments(_ inner: inout Inner) {
-        var counts: [String: Int] = [:]
-        for segment in inner.segmentOf.values { counts[segment, default: 0] += 1 }
-        inner.state.segments.segments = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .map { DashboardState.Count(name: $0.key, count: $0.value) }
-    }
-
     private func zoneIndex(_ name: String, in inner: inout Inner) -> Int {
         if let index = inner.state.zones.firstIndex(where: { $0.name == name }) { return index }
         inner.state.zones.append(.init(name: name))
@@ -364,5 +387,28 @@ public final class FeedAggregator: Sendable {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// What the dashboard's bus subscriber reports about missed events.
+public struct FeedHealth: Sendable, Equatable {
+    /// Places where a gateway's seq jumped ahead.
+    public var gaps: UInt64
+    /// Events fetched from replay to fill them.
+    public var recovered: UInt64
+    /// Events never received.
+    public var lost: UInt64
+
+    /// Creates the numbers.
+    public init(gaps: UInt64 = 0, recovered: UInt64 = 0, lost: UInt64 = 0) {
+        self.gaps = gaps
+        self.recovered = recovered
+        self.lost = lost
+    }
+
+    /// The numbers of a subscriber: a recovering one loses only what replay could not give; a plain
+    /// one loses every event of every gap.
+    public init(_ statistics: SubscriberStatistics, recovers: Bool) {
+        self.init(gaps: statistics.gaps, recovered: statistics.replayed, lost: recovers ? statistics.unrecoverable : statistics.missing)
     }
 }

@@ -1,6 +1,6 @@
 /// What a browser shows, section by section. Sent whole on connect (a snapshot), then section by
 /// section as it changes (patches). Only what staff need: first names and tiers, never surnames,
-/// e-mail or credentials; tokens appear only where a later CLV ranking needs them.
+/// e-mail or credentials; tokens appear only in the CLV ranking.
 public struct DashboardState: Codable, Sendable, Equatable {
     /// The gateways heard from.
     public var gateways: [String] = []
@@ -142,14 +142,24 @@ public struct DashboardState: Codable, Sendable, Equatable {
         public var customer: Bool
     }
 
-    /// Customers per tier and segment.
+    /// Customers per tier and segment, and the CLV ranking: read from the CRM store, where the
+    /// segmentation run keeps its results, so a dashboard started after the run shows them at once.
     public struct Segments: Codable, Sendable, Equatable {
-        /// Customers per tier, from the CRM store (absent in a dashboard without one).
+        /// Whether a CRM store feeds this section; a dashboard without one has nothing to show here.
+        public var fromStore = false
+        /// Customers per tier, every customer counted, largest first.
         public var tiers: [Count] = []
-        /// Customers per segment, from `customer.segment` events; empty until segments are computed.
+        /// Segmented customers per segment, largest first; empty until a segmentation run.
         public var segments: [Count] = []
+        /// Segmented customers per segment and current tier: the stacked chart.
+        public var bySegmentAndTier: [SegmentTierCount] = []
         /// Top customers by lifetime value: token and first name only. Empty until CLV is computed.
         public var topCustomers: [TopCustomer] = []
+        /// The latest segmentation run, when there was one.
+        public var lastRun: SegmentationRun?
+
+        /// Creates an empty section.
+        public init() {}
     }
 
     /// A labelled count.
@@ -166,14 +176,55 @@ public struct DashboardState: Codable, Sendable, Equatable {
         }
     }
 
+    /// How many segmented customers are in one segment with one tier.
+    public struct SegmentTierCount: Codable, Sendable, Equatable {
+        /// The RFM segment.
+        public var segment: String
+        /// The customer's tier now.
+        public var tier: String
+        /// The count.
+        public var count: Int
+
+        /// Creates a count.
+        public init(segment: String, tier: String, count: Int) {
+            self.segment = segment
+            self.tier = tier
+            self.count = count
+        }
+    }
+
     /// A customer in the CLV ranking.
     public struct TopCustomer: Codable, Sendable, Equatable {
         /// Pseudonymous token.
         public var token: String
-        /// First name.
+        /// First name; empty when the store has none (a customer known only from purchase history).
         public var firstName: String
         /// Lifetime value.
         public var clv: Double
+
+        /// Creates an entry.
+        public init(token: String, firstName: String, clv: Double) {
+            self.token = token
+            self.firstName = firstName
+            self.clv = clv
+        }
+    }
+
+    /// When segments were last computed.
+    public struct SegmentationRun: Codable, Sendable, Equatable {
+        /// The day the run looked back from, `YYYY-MM-DD`.
+        public var asOf: String
+        /// When it finished, RFC 3339.
+        public var finishedAt: String
+        /// Customers it scored.
+        public var customers: Int
+
+        /// Creates a run's summary.
+        public init(asOf: String, finishedAt: String, customers: Int) {
+            self.asOf = asOf
+            self.finishedAt = finishedAt
+            self.customers = customers
+        }
     }
 
     /// Health of the machinery.
@@ -194,8 +245,12 @@ public struct DashboardState: Codable, Sendable, Equatable {
         public var storeLag: UInt64?
         /// Journal size in bytes.
         public var journalBytes: Int64?
-        /// Gaps the dashboard's subscriber saw.
+        /// Places where a gateway's seq jumped ahead at the dashboard's subscriber.
         public var gaps: UInt64 = 0
+        /// Events fetched from a gateway's replay to fill those gaps.
+        public var recovered: UInt64 = 0
+        /// Events the dashboard never got: beyond what replay keeps, or no replay configured.
+        public var lost: UInt64 = 0
         /// Ring fill and drops per source.
         public var rings: [Ring] = []
         /// Browsers connected.

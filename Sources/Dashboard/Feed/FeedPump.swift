@@ -9,13 +9,13 @@ import Synchronization
 /// A thread rather than a task: `receive` blocks in ZeroMQ, and blocking the cooperative pool would
 /// starve the web server on a two-core box.
 final class FeedPump: Sendable {
-    private let source: any DashboardEventSource
+    private let source: any EventReceiver
     private let aggregator: FeedAggregator
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    init(source: any DashboardEventSource, aggregator: FeedAggregator, logger: Logger) {
+    init(source: any EventReceiver, aggregator: FeedAggregator, logger: Logger) {
         self.source = source
         self.aggregator = aggregator
         self.logger = logger
@@ -66,6 +66,6 @@ final class FeedPump: Sendable {
         }
     }
 
-    /// Gaps the source saw.
-    var gaps: UInt64 { source.gapCount }
+    /// What the subscriber missed, and what replay gave back.
+    var health: FeedHealth { FeedHealth(source.statistics, recovers: source is RecoveringSubscriber) }
 }

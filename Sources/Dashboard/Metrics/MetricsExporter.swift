@@ -35,6 +35,8 @@ public final class MetricsExporter: Sendable {
         set("gateway_dashboard_events_received", [], Double(state.system.eventsReceived), help: "Bus events the dashboard received")
         set("gateway_dashboard_events_per_second", [], state.system.eventsPerSecond, help: "Bus events per second at the dashboard")
         set("gateway_dashboard_bus_gaps", [], Double(state.system.gaps), help: "Seq gaps the dashboard's subscriber saw")
+        set("gateway_dashboard_events_recovered", [], Double(state.system.recovered), help: "Events the dashboard fetched from replay to fill gaps")
+        set("gateway_dashboard_events_lost", [], Double(state.system.lost), help: "Events the dashboard never received")
         for reader in state.readers {
             let labels = [("source", reader.name), ("gateway", reader.gateway)]
             set("gateway_source_up", labels, reader.state == "connected" || reader.state == "dropping" ? 1 : 0,

@@ -39,8 +39,9 @@ enum AppPage {
           <section class="tab" id="tab-readers"><h2>Readers and tills</h2><div id="readers"></div></section>
           <section class="tab" id="tab-sales"><h2 id="sales-day">Today</h2><div id="sales-kpis" class="cards"></div>
             <h2>Latest sales</h2><div id="sales-recent"></div></section>
-          <section class="tab" id="tab-segments"><h2>Customers per tier</h2><div id="tiers"></div>
-            <h2>Customers per segment</h2><div id="segments"></div>
+          <section class="tab" id="tab-segments"><div id="segment-run" class="muted"></div>
+            <h2>Customers per tier</h2><div id="tiers"></div>
+            <h2>Customers per segment and tier</h2><div id="segments"></div>
             <h2>Top customers by lifetime value</h2><div id="top-customers"></div></section>
           <section class="tab" id="tab-system"><h2>Flow</h2><div id="system-kpis" class="cards"></div>
             <h2>Source rings</h2><div id="rings"></div></section>
@@ -99,18 +100,52 @@ enum AppPage {
       line.setAttribute("stroke", "#2457d6"); line.setAttribute("stroke-width", "1.5");
       svg.append(line); return svg;
     }
-    function barChart(counts, id) {
-      const NS = "http://www.w3.org/2000/svg", rowH = 30, w = 640, labelW = 140, max = Math.max(1, ...counts.map((c) => c.count));
-      const svg = document.createElementNS(NS, "svg");
-      svg.setAttribute("id", id); svg.setAttribute("viewBox", `0 0 ${w} ${counts.length * rowH + 4}`); svg.setAttribute("width", "100%");
-      svg.style.maxWidth = w + "px"; svg.style.background = "#fff"; svg.style.borderRadius = "10px";
-      counts.forEach((c, i) => {
-        const y = i * rowH + 4, bw = (w - labelW - 60) * c.count / max;
-        const t = document.createElementNS(NS, "text"); t.setAttribute("x", 10); t.setAttribute("y", y + 18); t.textContent = c.name;
-        const r = document.createElementNS(NS, "rect"); r.setAttribute("x", labelW); r.setAttribute("y", y + 4); r.setAttribute("width", Math.max(2, bw));
-        r.setAttribute("height", rowH - 10); r.setAttribute("rx", 4); r.setAttribute("fill", c.name === "vip" ? "#7a3fd1" : "#2457d6");
-        const v = document.createElementNS(NS, "text"); v.setAttribute("x", labelW + bw + 8); v.setAttribute("y", y + 18); v.textContent = c.count;
-        svg.append(t, r, v);
+    const NS = "http://www.w3.org/2000/svg";
+    function svgEl(tag, attrs, text) {
+      const e = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+      if (text !== undefined) e.textContent = text;
+      return e;
+    }
+    function chartFrame(id, rows, top) {
+      const svg = svgEl("svg", { id, viewBox: `0 0 640 ${top + rows * 30 + 4}`, width: "100%", class: "chart" });
+      svg.style.maxWidth = "640px"; return svg;
+    }
+    // One bar per row ({label, value, text, colour, data}); the longest bar is the largest value.
+    function barChart(rows, id) {
+      const labelW = 170, w = 640, max = Math.max(1e-9, ...rows.map((r) => r.value)), svg = chartFrame(id, rows.length, 0);
+      rows.forEach((r, i) => {
+        const y = i * 30 + 4, bw = Math.max(2, (w - labelW - 90) * r.value / max);
+        svg.append(svgEl("text", { x: 10, y: y + 18 }, r.label),
+          svgEl("rect", { x: labelW, y: y + 4, width: bw, height: 20, rx: 4, fill: r.colour || "#2457d6", ...(r.data || {}) }),
+          svgEl("text", { x: labelW + bw + 8, y: y + 18 }, r.text));
+      });
+      return svg;
+    }
+    const TIER_COLOURS = ["#2457d6", "#1f9d55", "#c98a00", "#d64545", "#0e7490", "#667085"];
+    function tierColour(tier, tiers) { return tier === "vip" ? "#7a3fd1" : TIER_COLOURS[Math.max(0, tiers.filter((t) => t !== "vip").indexOf(tier)) % TIER_COLOURS.length]; }
+    const countBars = (counts, tiers) => counts.map((c) => ({ label: c.name, value: c.count, text: c.count.toLocaleString(), colour: tierColour(c.name, tiers),
+      data: { "data-tier": c.name, "data-count": c.count } }));
+    // One stacked bar per segment, one colour per tier, a legend on top.
+    function stackedChart(cells, segments, tiers, id) {
+      const labelW = 170, w = 640, top = 30, max = Math.max(1, ...segments.map((s) => s.count)), svg = chartFrame(id, segments.length, top);
+      let x = 10;
+      for (const t of tiers) {
+        svg.append(svgEl("rect", { x, y: 8, width: 12, height: 12, rx: 2, fill: tierColour(t, tiers) }), svgEl("text", { x: x + 18, y: 19 }, t));
+        x += 30 + t.length * 8;
+      }
+      segments.forEach((s, i) => {
+        const y = top + i * 30 + 4;
+        let at = labelW;
+        svg.append(svgEl("text", { x: 10, y: y + 18 }, s.name));
+        for (const c of cells.filter((c) => c.segment === s.name)) {
+          const bw = (w - labelW - 90) * c.count / max;
+          const r = svgEl("rect", { x: at, y: y + 4, width: Math.max(1, bw), height: 20, fill: tierColour(c.tier, tiers),
+            "data-segment": c.segment, "data-tier": c.tier, "data-count": c.count });
+          r.append(svgEl("title", {}, `${c.segment} · ${c.tier}: ${c.count}`));
+          svg.append(r); at += bw;
+        }
+        svg.append(svgEl("text", { x: at + 8, y: y + 18 }, s.count.toLocaleString()));
       });
       return svg;
     }
@@ -154,17 +189,31 @@ enum AppPage {
         h("td", {}, money(t.total, t.currency)))), "No sales yet today."));
     }
     function renderSegments() {
-      const g = S.segments;
-      put("tiers", (g.tiers || []).length ? barChart(g.tiers, "tier-chart") : h("div", { class: "empty" }, "Tier counts come from the CRM store; none connected."));
-      put("segments", (g.segments || []).length ? barChart(g.segments, "segment-chart") : h("div", { class: "empty", id: "segments-pending" }, "Segments not computed yet."));
-      put("top-customers", table(["Customer", "Token", "Lifetime value"], (g.topCustomers || []).map((c) => h("tr", {},
-        h("td", {}, c.firstName), h("td", { class: "muted" }, c.token.slice(0, 8) + "…"), h("td", {}, money(c.clv)))), "Lifetime value not computed yet."));
+      const g = S.segments, tiers = (g.tiers || []).map((t) => t.name), empty = (id, text) => h("div", { class: "empty", id }, text);
+      const run = g.lastRun;
+      $("segment-run").textContent = !g.fromStore ? "" : run
+        ? `Last segmentation: purchases up to ${run.asOf}, computed ${new Date(run.finishedAt).toLocaleString()}, ${run.customers.toLocaleString()} customers scored.`
+        : "No segmentation run yet: run gateway segment, or set segmentation.schedule.";
+      if (!g.fromStore) {
+        for (const id of ["tiers", "segments", "top-customers"]) put(id, empty(id + "-pending", "Segments come from the CRM store; this dashboard has none."));
+        return;
+      }
+      put("tiers", tiers.length ? barChart(countBars(g.tiers, tiers), "tier-chart") : empty("tiers-pending", "No customers in the CRM store yet."));
+      put("segments", (g.segments || []).length ? stackedChart(g.bySegmentAndTier || [], g.segments, tiers, "segment-chart")
+        : empty("segments-pending", "Segments not computed yet."));
+      const top = g.topCustomers || [], clv = (v) => S.sales.currency ? money(v, S.sales.currency) : Number(v).toFixed(2);
+      put("top-customers", ...(top.length ? [
+        barChart(top.map((c) => ({ label: `${c.firstName || "—"} · ${c.token.slice(0, 6)}…`, value: c.clv, text: clv(c.clv), colour: "#7a3fd1",
+          data: { "data-token": c.token } })), "clv-chart"),
+        table(["Customer", "Token", "Lifetime value"], top.map((c) => h("tr", { class: "top-customer" },
+          h("td", {}, c.firstName || "—"), h("td", { class: "muted" }, c.token), h("td", {}, clv(c.clv)))), "")]
+        : [empty("clv-pending", "Lifetime value not computed yet.")]));
     }
     function renderSystem() {
       const y = S.system;
       put("system-kpis", card("Events / s", (y.eventsPerSecond || 0).toFixed(1)), card("Last seq", y.lastSeq || 0),
         card("Dashboard lag", y.dashboardLag ?? "—", "events behind the bus"), card("Store lag", y.storeLag ?? "—", "events behind the bus"),
-        card("Bus refused", y.busRefused ?? "—"), card("Journal", bytes(y.journalBytes)), card("Bus gaps", y.gaps || 0), card("Screens", y.clients || 0),
+        card("Bus refused", y.busRefused ?? "—"), card("Journal", bytes(y.journalBytes)), card("Bus gaps", y.gaps || 0, `${y.recovered || 0} events recovered · ${y.lost || 0} lost`, y.lost ? "warn" : ""), card("Screens", y.clients || 0),
         y.inProcess ? null : card("Source", "bus only", "ring numbers need the gateway's own dashboard"));
       put("rings", table(["Source", "Fill", "", "Dropped"], (y.rings || []).map((r) => {
         const fill = r.capacity ? r.queued / r.capacity : 0;
@@ -202,9 +251,11 @@ enum AppPage {
     function connect() {
       const query = epoch ? `?after=${lastSeq}&epoch=${encodeURIComponent(epoch)}` : "";
       socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + query);
+      let first = true;
       socket.onopen = () => { retry = 0; status("live", "live"); };
       socket.onmessage = (e) => {
         const m = JSON.parse(e.data);
+        if (first) { $("conn").dataset.first = m.kind; first = false; }  // a resume starts with a patch, a fresh start with a snapshot
         if (m.kind === "snapshot") { Object.assign(S, m.state); lastSeq = m.seq; epoch = m.epoch; render(); return; }
         if (m.epoch !== epoch || m.seq > lastSeq + 1) { socket.close(); return; }  // missed some: resume from lastSeq
         if (m.seq <= lastSeq) return;
@@ -213,8 +264,10 @@ enum AppPage {
         if (m.patch.newAlerts) popAlerts(m.patch.newAlerts);
         render();
       };
-      socket.onclose = async () => {
+      socket.onclose = async (e) => {
         status("reconnecting…", "down");
+        // The server closes with 4401 when the session ended (signed out, possibly in another tab, or lapsed).
+        if (e.code === 4401) { location.href = "/login"; return; }
         // A refused upgrade after a restart or a sign-out elsewhere: back to the sign-in page.
         try { const r = await fetch("/api/state", { cache: "no-store" }); if (r.status === 401) { location.href = "/login"; return; } } catch (e) {}
         setTimeout(connect, Math.min(5000, 250 * 2 ** retry++));

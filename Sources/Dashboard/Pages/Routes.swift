@@ -10,6 +10,14 @@ import NIOCore
 /// Every page, `/api/state` and the WebSocket need a session; `/login`, `/healthz` and `/metrics`
 /// do not (the last two are for monitoring, and say nothing about customers).
 public enum DashboardRoutes {
+    /// Every page a browser can open, each needing a session: the app and one address per tab.
+    public static let pages: [String] = ["/"] + AppPage.tabs.map { "/\($0)" }
+
+    /// The WebSocket close code sent when the session that opened the feed ends (sign-out or
+    /// lapse): in the private range, 4401 after HTTP's 401, so the page goes to the sign-in form
+    /// instead of reconnecting.
+    public static let sessionEndedCloseCode: UInt16 = 4401
+
     /// The application serving `core` on `address`.
     public static func application(core: DashboardCore, address: BindAddress,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
@@ -67,12 +75,9 @@ public enum DashboardRoutes {
         }
 
         // Everything below needs a session.
-        router.get("/") { request, _ in
-            guard let user = core.sessions.user(for: sessionID(request)) else { return Response.redirect(to: "/login") }
-            return html(AppPage.render(user: user))
-        }
-        for tab in AppPage.tabs {
-            router.get("/\(tab)") { request, _ in
+        for page in pages {
+            let tab = page == "/" ? "alerts" : String(page.dropFirst())
+            router.get(RouterPath(page)) { request, _ in
                 guard let user = core.sessions.user(for: sessionID(request)) else { return Response.redirect(to: "/login") }
                 return html(AppPage.render(user: user, tab: tab))
             }
@@ -98,7 +103,11 @@ public enum DashboardRoutes {
             guard core.sessions.user(for: sessionID(request)) != nil, sameOrigin(request) else { return .dontUpgrade }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let user = core.sessions.user(for: sessionID(context.request)) ?? "staff"
+            // The session may have ended between the upgrade check and here.
+            guard let session = sessionID(context.request), let user = core.sessions.user(for: session) else {
+                try await outbound.close(.unknown(sessionEndedCloseCode), reason: "sign in first")
+                return
+            }
             let query = context.request.uri.queryParameters
             let connection = core.aggregator.connect(resumeAfter: query.get("after", as: UInt64.self), epoch: query.get("epoch"))
             defer { core.aggregator.disconnect(connection.id) }
@@ -111,10 +120,19 @@ public enum DashboardRoutes {
                     for try await message in inbound.messages(maxSize: 4_096) {
                         guard case .text(let text) = message, let command = try? JSONDecoder().decode(BrowserCommand.self, from: Data(text.utf8))
                         else { continue }
+                        // A command (an acknowledgement) is someone at the screen: it renews the session, as a page load does.
+                        guard core.sessions.user(for: session) != nil else { continue }
                         if command.type == "ack", let id = command.id { core.aggregator.acknowledge(alert: id, by: user) }
                     }
                 }
-                // Whichever ends first (the browser left, or the dashboard is stopping) ends both.
+                // The feed lasts no longer than the sign-in: signed out (here or in another tab) or lapsed, it closes.
+                group.addTask {
+                    await core.sessions.waitUntilEnded(session)
+                    guard !Task.isCancelled else { return }
+                    context.logger.info("dashboard: closing the live feed of \(user), whose session ended")
+                    try await outbound.close(.unknown(sessionEndedCloseCode), reason: "session ended")
+                }
+                // Whichever ends first (the browser left, the session ended, the dashboard is stopping) ends all.
                 _ = try await group.next()
                 group.cancelAll()
             }

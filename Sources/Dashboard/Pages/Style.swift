@@ -54,6 +54,9 @@ enum Style {
     .bar > div { height:100%; background:var(--accent); }
     .bar.hot > div { background:var(--bad); }
     svg.spark { vertical-align:middle; }
+    svg.chart { background:var(--card); border:1px solid var(--line); border-radius:10px; font-size:13px; fill:var(--ink); margin-bottom:10px; }
+    #segment-run { margin-top:16px; }
+    .card.warn .value { color:var(--warn); }
     .muted { color:var(--muted); }
     @keyframes pop { from { transform:scale(.9); opacity:0 } to { transform:scale(1); opacity:1 } }
     .login { max-width:360px; margin:12vh auto; background:var(--card); border:1px solid var(--line); border-radius:12px; padding:28px; }

@@ -13,13 +13,16 @@ struct DashboardCommand: AsyncParsableCommand {
         commandName: "dashboard",
         abstract: "Serve the staff dashboard alone, subscribed to gateways' buses.",
         discussion: """
-            Staff users and tier counts come from the CRM store (--db). Outside a gateway the dashboard sees only the bus, so ring fill and store lag are not shown.
-              gateway dashboard --connect tcp://127.0.0.1:5556 --listen 127.0.0.1:8080
+            Staff users and the Segments page come from the CRM store (--db). With --replay the dashboard fetches the events it missed from the gateways' journals. Outside a gateway the dashboard sees only the bus, so ring fill and store lag are not shown.
+              gateway dashboard --connect tcp://127.0.0.1:5556 --replay tcp://127.0.0.1:5557 --listen 127.0.0.1:8080
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("A gateway's bus, e.g. tcp://127.0.0.1:5556. Repeatable.", valueName: "url"))
     var connect: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The replay endpoint of the --connect in the same position (e.g. tcp://127.0.0.1:5557): missed events are fetched from the gateway's journal. Repeatable.", valueName: "url"))
+    var replay: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Where to serve the dashboard (HOST:PORT).", valueName: "host:port"))
     var listen: String = "127.0.0.1:8080"
@@ -27,7 +30,7 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Allow a listen address other than loopback.")
     var allowNonLoopback = false
 
-    @Option(name: .long, help: ArgumentHelp("The CRM store's SQLite file: staff users and tier counts.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The CRM store's SQLite file: staff users, tiers, segments and the CLV ranking.", valueName: "path"))
     var db: String = ".gateway/crm.sqlite"
 
     @Option(name: .long, help: ArgumentHelp("Log level.", valueName: "level"))
@@ -38,8 +41,13 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func validate() throws {
         if connect.isEmpty { throw ValidationError("give at least one --connect tcp://HOST:PORT") }
-        for endpoint in connect {
-            if let problem = BusConfig.problem(endpoint: endpoint) { throw ValidationError("--connect \(endpoint): \(problem)") }
+        if !replay.isEmpty, replay.count != connect.count {
+            throw ValidationError("give one --replay per --connect, in the same order (\(connect.count) --connect, \(replay.count) --replay)")
+        }
+        for (flag, endpoints) in [("--connect", connect), ("--replay", replay)] {
+            for endpoint in endpoints {
+                if let problem = BusConfig.problem(endpoint: endpoint) { throw ValidationError("\(flag) \(endpoint): \(problem)") }
+            }
         }
         do {
             _ = try ListenAddress.parse(listen, path: "--listen")
@@ -66,8 +74,11 @@ struct DashboardCommand: AsyncParsableCommand {
             throw CLIError("--curve \(curve ?? ""): \(error)")
         }
         let database = try CRMDatabase(path: db, logger: logger)
-        // The seam for the recovering subscriber (replay gap-fill): any DashboardEventSource fits here.
-        let subscriber = try EventSubscriber(endpoints: connect, curve: curveClient, logger: logger)
+        // With replay, gaps are filled from the journals; each gateway starts live (a screen wants now, not history).
+        let subscriber: any EventReceiver = replay.isEmpty
+            ? try EventSubscriber(endpoints: connect, curve: curveClient, logger: logger)
+            : try RecoveringSubscriber(sources: zip(connect, replay).map { BusSource(bus: $0, replay: $1) }, start: .live,
+                                       curve: curveClient, logger: logger)
         let setup = DashboardService.Setup(configuration: configuration, source: subscriber, database: database,
                                            dataDirectory: (db as NSString).deletingLastPathComponent)
         let metrics = MetricsExporter()

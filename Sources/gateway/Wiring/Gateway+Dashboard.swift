@@ -9,11 +9,25 @@ extension Gateway {
     /// `dashboard.enabled` is false.
     func makeDashboard() throws -> DashboardService? {
         guard config.dashboard.enabled else { return nil }
-        let endpoints = [Self.connectEndpoint(for: config.bus.publish)] + config.dashboard.connect
-        // The seam for the recovering subscriber (replay gap-fill): any DashboardEventSource fits here.
+        let own = Self.connectEndpoint(for: config.bus.publish)
+        let others = config.dashboard.connect
         // With CURVE every endpoint is connected with this gateway's server key, so extra buses must share it (docs/security.md).
-        let subscriber = try EventSubscriber(endpoints: endpoints, receiveHighWaterMark: config.bus.receiveHighWaterMark, curve: busCurveClient,
-                                             logger: logger)
+        let subscriber: any EventReceiver
+        if publisher.journal != nil, others.isEmpty || config.dashboard.replay.count == others.count {
+            // Gaps are filled from the journals. This gateway's events are taken from its first one
+            // of this run, so nothing published before the subscription settled is missed; other
+            // gateways start live (their history is not this screen's business).
+            let sources = [BusSource(bus: own, replay: Self.connectEndpoint(for: config.bus.replay))]
+                + zip(others, config.dashboard.replay).map { BusSource(bus: $0, replay: $1) }
+            let recovering = try RecoveringSubscriber(sources: sources, receiveHighWaterMark: config.bus.receiveHighWaterMark, start: .live,
+                                                      curve: busCurveClient, logger: logger)
+            recovering.resume(gateway: config.gateway.id, after: publisher.statistics.lastSeq)
+            subscriber = recovering
+        } else {
+            logger.notice("dashboard: no replay for every bus (bus.journal off, or dashboard.connect without dashboard.replay): missed events are counted, not recovered")
+            subscriber = try EventSubscriber(endpoints: [own] + others, receiveHighWaterMark: config.bus.receiveHighWaterMark,
+                                             curve: busCurveClient, logger: logger)
+        }
         let metrics = MetricsExporter()
         metrics.bootstrapMetricsSystem()
 
