@@ -83,15 +83,4 @@ extension CRMDatabase {
             return db.changesCount > 0
         }
     }
-
-    /// Customers per tier, for the dashboard's segments page (counts only: no one is named).
-    public func customerCountsByTier() throws(CRMStoreError) -> [String: Int] {
-        try reading("count customers by tier") { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT tier, count(*) FROM customers GROUP BY tier") {
-                counts[row[0]] = row[1]
-            }
-            return counts
-        }
-    }
 }

@@ -26,6 +26,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds each end-to-end load phase runs (default 10, 3 with --quick).", valueName: "seconds"))
     var phaseSeconds: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Also measure ingest into this store (postgres://…, or sqlite:PATH); repeatable. A scratch SQLite file is always measured.", valueName: "url"))
+    var store: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Synthetic readers, each with its own ring and thread.", valueName: "count"))
     var readers: Int = 2
 
@@ -52,6 +55,8 @@ struct BenchCommand: AsyncParsableCommand {
         report.add("ring.batched_ops_per_s", batched, "reads/s", atLeast: 250e6)
         report.add("ring.mutex_baseline_ops_per_s", mutex, "reads/s")
         report.add("ring.single_vs_mutex", single / mutex, "×", atLeast: 50)
+
+        try await storeFigures(into: &report, logger: logger, progress: progress)
 
         progress("SGTIN-96 decode")
         report.add("epc.sgtin96_decode_ns", micro.sgtin96FastPathNanos(), "ns", atMost: 50)
