@@ -30,16 +30,4 @@ import Testing
         #expect(try scratch.database.deleteStaffUser(named: "manager") == true)
         #expect(try scratch.database.deleteStaffUser(named: "manager") == false)
     }
-
-    @Test func customersAreCountedPerTier() throws {
-        let scratch = try Scratch()
-        let csv = try scratch.file("customers.csv", """
-            customer_id,first_name,last_name,email,tier,credentials,recognition_consent
-            C1,Ada,L,a@example.com,vip,,yes
-            C2,Bo,R,b@example.com,regular,,yes
-            C3,Cy,P,c@example.com,vip,,no
-            """)
-        _ = try scratch.importer.importCustomers(file: csv, tokenizer: scratch.tokenizer)
-        #expect(try scratch.database.customerCountsByTier() == ["vip": 2, "regular": 1])
-    }
 }
