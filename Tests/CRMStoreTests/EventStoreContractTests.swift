@@ -139,22 +139,6 @@ final class StoreUnderTest: Sendable {
 @Suite struct EventStoreContractTests {
     private static let token = "0123456789abcdef0123456789abcdef"
 
-    private static func visitBatch() -> [GatewayEvent] {
-        [
-            Events.event(1, .readerStatus(ReaderStatus(reader: "door", state: .connected, message: "up", reads: 0, drops: 0))),
-            Events.event(2, .presenceEnter(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer, token: token, visit: "v-1"))),
-            Events.event(3, .vipArrival(Arrival(token: token, visit: "v-1", zone: "entrance", reader: "door", firstName: "Ada", tier: "vip"))),
-            Events.event(4, .presenceEnter(Presence(zone: "floor", reader: "floor-1", antenna: 2, subject: .item,
-                                                    epc: "urn:epc:id:sgtin:4006381.033393.1", gtin: "04006381333931", product: "Pencil"))),
-            Events.event(5, .presenceEnter(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .visitor))),
-            Events.event(6, .posTransaction(Events.sale(key: "1001", token: token))),
-            Events.event(7, .basketLink(BasketLink(transaction: "S1/W2/2026-03-01/1001", zone: "checkout", matched: [], unmatched: []))),
-            Events.event(8, .presenceExit(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer, token: token,
-                                                   visit: "v-1", dwellMs: 420_000, visitEnd: true))),
-            Events.event(9, .readerStatus(ReaderStatus(reader: "door", state: .dropping, message: "ring full", reads: 1_000, drops: 12))),
-        ]
-    }
-
     private func withStore(_ backend: Backend, _ body: (StoreUnderTest) async throws -> Void) async throws {
         let store = try await StoreUnderTest.make(backend)
         do {
@@ -168,7 +152,7 @@ final class StoreUnderTest: Sendable {
 
     @Test(arguments: Backend.allCases) func eventsBecomeRows(_ backend: Backend) async throws {
         try await withStore(backend) { store in
-            let result = try await store.store.applyBatch(Self.visitBatch())
+            let result = try await store.store.applyBatch(Events.visitBatch(token: Self.token))
             #expect(result == StoreWriter.ApplyResult(applied: 9, skipped: 0, cursors: ["gw-1": 9]))
             #expect(try await store.count("presence") == 4)
             #expect(try await store.rows("""
@@ -205,7 +189,7 @@ final class StoreUnderTest: Sendable {
 
     @Test(arguments: Backend.allCases) func applyingTheSameBatchTwiceChangesNothing(_ backend: Backend) async throws {
         try await withStore(backend) { store in
-            let batch = Self.visitBatch()
+            let batch = Events.visitBatch(token: Self.token)
             _ = try await store.store.applyBatch(batch)
             let again = try await store.store.applyBatch(batch)
             #expect(again == StoreWriter.ApplyResult(applied: 0, skipped: 9, cursors: ["gw-1": 9]))
@@ -342,7 +326,7 @@ final class StoreUnderTest: Sendable {
 
     @Test(arguments: Backend.allCases) func purgeRemovesOnlyWhatIsDue(_ backend: Backend) async throws {
         try await withStore(backend) { store in
-            _ = try await store.store.applyBatch(Self.visitBatch())
+            _ = try await store.store.applyBatch(Events.visitBatch(token: Self.token))
             // Presence at :02 :04 :05 :08, the visit ended at :08, the sale ended at :00.
             let cutoff = Events.base.adding(milliseconds: 5_000)
             let report = try await store.store.purge(presenceBefore: cutoff, visitsBefore: cutoff, transactionsBefore: nil)

@@ -8,29 +8,13 @@ import Testing
 @Suite struct StoreWriterTests {
     private static let token = "0123456789abcdef0123456789abcdef"
 
-    private static func visitBatch() -> [GatewayEvent] {
-        [
-            Events.event(1, .readerStatus(ReaderStatus(reader: "door", state: .connected, message: "up", reads: 0, drops: 0))),
-            Events.event(2, .presenceEnter(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer, token: token, visit: "v-1"))),
-            Events.event(3, .vipArrival(Arrival(token: token, visit: "v-1", zone: "entrance", reader: "door", firstName: "Ada", tier: "vip"))),
-            Events.event(4, .presenceEnter(Presence(zone: "floor", reader: "floor-1", antenna: 2, subject: .item,
-                                                    epc: "urn:epc:id:sgtin:4006381.033393.1", gtin: "04006381333931", product: "Pencil"))),
-            Events.event(5, .presenceEnter(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .visitor))),
-            Events.event(6, .posTransaction(Events.sale(key: "1001", token: token))),
-            Events.event(7, .basketLink(BasketLink(transaction: "S1/W2/2026-03-01/1001", zone: "checkout", matched: [], unmatched: []))),
-            Events.event(8, .presenceExit(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer, token: token,
-                                                   visit: "v-1", dwellMs: 420_000, visitEnd: true))),
-            Events.event(9, .readerStatus(ReaderStatus(reader: "door", state: .dropping, message: "ring full", reads: 1_000, drops: 12))),
-        ]
-    }
-
     // The back-end contract (rows, exactly once, cursors, erasure, purge) is EventStoreContractTests,
     // run on SQLite and PostgreSQL; these are what only the SQLite store has: its typed queries and master data.
 
     @Test func typedQueriesReadBackWhatTheWriterWrote() throws {
         let scratch = try Scratch()
         let revision = try scratch.database.masterRevision()
-        #expect(try scratch.writer.apply(Self.visitBatch()) == 9)
+        #expect(try scratch.writer.apply(Events.visitBatch(token: Self.token)) == 9)
         let database = scratch.database
         #expect(try database.presenceCount() == 4)
         #expect(try database.visitCount() == 1)

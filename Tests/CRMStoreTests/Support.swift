@@ -53,4 +53,22 @@ enum Events {
             ],
             tenders: [.init(type: "Cash", amount: total)], total: total, tax: Decimal(string: "1.97")!, token: token)
     }
+
+    /// One customer's visit with everything a store sees: reader states, presence of a customer, an item
+    /// and a visitor, a VIP arrival, a sale and its basket link, the visit's end. Seqs 1 to 9.
+    static func visitBatch(token: String) -> [GatewayEvent] {
+        [
+            event(1, .readerStatus(ReaderStatus(reader: "door", state: .connected, message: "up", reads: 0, drops: 0))),
+            event(2, .presenceEnter(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer, token: token, visit: "v-1"))),
+            event(3, .vipArrival(Arrival(token: token, visit: "v-1", zone: "entrance", reader: "door", firstName: "Ada", tier: "vip"))),
+            event(4, .presenceEnter(Presence(zone: "floor", reader: "floor-1", antenna: 2, subject: .item,
+                                                    epc: "urn:epc:id:sgtin:4006381.033393.1", gtin: "04006381333931", product: "Pencil"))),
+            event(5, .presenceEnter(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .visitor))),
+            event(6, .posTransaction(sale(key: "1001", token: token))),
+            event(7, .basketLink(BasketLink(transaction: "S1/W2/2026-03-01/1001", zone: "checkout", matched: [], unmatched: []))),
+            event(8, .presenceExit(Presence(zone: "entrance", reader: "door", antenna: 1, subject: .customer, token: token,
+                                                   visit: "v-1", dwellMs: 420_000, visitEnd: true))),
+            event(9, .readerStatus(ReaderStatus(reader: "door", state: .dropping, message: "ring full", reads: 1_000, drops: 12))),
+        ]
+    }
 }

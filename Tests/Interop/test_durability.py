@@ -21,7 +21,31 @@ from test_pipeline_interop import CUSTOMERS, KEY_HEX, PRODUCTS
 PRESENCE = ("presence.enter", "presence.exit")
 
 
-class Gateway:
+class Process:
+    """A gateway process the drills start, kill with SIGKILL, and stop gracefully; its output goes to NAME.log."""
+
+    name = "process"
+    folder: Path
+    process = None
+    log = None
+
+    def launch(self, args, env=None):
+        self.log = open(self.folder / f"{self.name}.log", "a")
+        self.process = subprocess.Popen(args, cwd=self.folder, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.log.close()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            assert self.process.wait(timeout=60) == 0, (self.folder / f"{self.name}.log").read_text()[-3000:]
+            self.log.close()
+
+
+class Gateway(Process):
     """One simulated store: `gateway run` with its bus, replay endpoint and journal, no embedded store."""
 
     def __init__(self, folder: Path, gateway_id: str, seed: int, high_water_mark: int = 100_000):
@@ -47,27 +71,13 @@ crm: {{ embedded: false, db: {folder}/data/master.sqlite, seed: {{ customers: cu
 simulator: {{ mode: continuous, seed: {seed}, speed: 20, shoppersPerMinute: 1200, readInterval: 50ms, shelfItems: 0,
              foreignTagRate: 0, anonymousRate: 0.5 }}
 """)
-        self.process = None
-        self.log = None
+
+    name = "gateway"
 
     def start(self):
-        self.log = open(self.folder / "gateway.log", "a")
-        self.process = subprocess.Popen([gateway_binary(), "run", "--config", str(self.folder / "gateway.yaml"),
-                                         "--stats-interval", "1"],
-                                        cwd=self.folder, env={**os.environ, "GATEWAY_TOKEN_KEY": KEY_HEX},
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.launch([gateway_binary(), "run", "--config", str(self.folder / "gateway.yaml"), "--stats-interval", "1"],
+                    env={"GATEWAY_TOKEN_KEY": KEY_HEX})
         wait_for(lambda: self.info().get("lastSeq", 0) > 0, timeout=60, what=f"{self.id} to journal its first events")
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.log.close()
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            assert self.process.wait(timeout=60) == 0, (self.folder / "gateway.log").read_text()[-3000:]
-            self.log.close()
 
     def _ask(self, request: dict):
         """Sends one replay-protocol request and yields its answers until `end`, `info` or `error`."""
@@ -152,32 +162,21 @@ class PostgresStore:
         return [int(row[0]) for row in self._rows(f"SELECT seq FROM {table} WHERE gateway = '{gateway}' AND seq <= {upto} ORDER BY seq")]
 
 
-class Store:
+class Store(Process):
     """`gateway store` fed by one or more gateways."""
+
+    name = "store"
 
     def __init__(self, folder: Path, backend, gateways):
         self.folder = folder
         self.backend = backend
         self.gateways = gateways
-        self.process = None
 
     def start(self):
         args = [gateway_binary(), "store", "--db", self.backend.url]
         for gateway in self.gateways:
             args += ["--connect", gateway.publish, "--replay", gateway.replay]
-        self.log = open(self.folder / "store.log", "a")
-        self.process = subprocess.Popen(args, cwd=self.folder, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.log.close()
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            assert self.process.wait(timeout=60) == 0, (self.folder / "store.log").read_text()[-3000:]
-            self.log.close()
+        self.launch(args)
 
     def wait_past(self, gateway: Gateway, seq: int, timeout: float = 90):
         wait_for(lambda: self.backend.cursor(gateway.id) >= seq, timeout=timeout,
