@@ -307,3 +307,39 @@ def journal_events(replay: str):
                 return last, events
     finally:
         dealer.close()
+
+
+def test_a_reload_with_an_invalid_config_is_refused_and_the_old_config_kept(tmp_path):
+    publish, _ = store_config(tmp_path)
+    config = tmp_path / "gateway.yaml"
+    good = config.read_text()
+    bus = Bus(publish)
+    process, log = start(tmp_path)
+    text = lambda: (tmp_path / "gateway.log").read_text()
+    try:
+        bus.keeps_flowing("before any reload")
+        # The same file again: nothing changed, nothing to restart for.
+        process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "config reloaded" in text(), timeout=30, what="the unchanged file to reload")
+        assert "atNextRestart=nothing" in text() and "applied=nothing" in text()
+
+        config.write_text(good.replace("matching: { absence: 400ms }", "matching: { absence: soon }"))
+        process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "config reload refused" in text(), timeout=30, what="the invalid file to be refused")
+        refusal = next(line for line in text().splitlines() if "config reload refused" in line)
+        assert "matching.absence" in refusal and "'soon'" in refusal, refusal
+        bus.keeps_flowing("after the refused reload")
+        assert process.poll() is None
+
+        # A valid file: the log level applies at once, the matcher's settings at the next restart.
+        config.write_text(good.replace("matching: { absence: 400ms }", "matching: { absence: 500ms }") + "log: { level: debug }\n")
+        process.send_signal(signal.SIGHUP)
+        wait_for(lambda: text().count("config reloaded") >= 2, timeout=30, what="the valid file to reload")
+        reloaded = [line for line in text().splitlines() if "config reloaded" in line][-1]
+        assert "applied=log.level debug" in reloaded and "atNextRestart=matching" in reloaded, reloaded
+        bus.keeps_flowing("after the reload")
+    finally:
+        stop(process, log, tmp_path)
+        bus.close()
+    before, after = text().split(reloaded, 1)
+    assert " debug " not in before and " debug " in after, "debug lines (the shutdown's, at least) only once the level changed"

@@ -66,16 +66,14 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot start: \(error)")
         }
+        gateway.reloadOnHangup(file: options.config, fixedLogLevel: options.logLevel)
         try await gateway.run()
     }
 }
 
 /// The logger every command hands to the libraries: one line per message on standard error.
 func makeLogger(label: String, level: String) -> Logger {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
-        return handler
-    }
+    LiveLogLevel.set(Logger.Level(rawValue: level) ?? .info)
+    LoggingSystem.bootstrap { label in LiveLevelLogHandler(inner: StreamLogHandler.standardError(label: label)) }
     return Logger(label: label)
 }

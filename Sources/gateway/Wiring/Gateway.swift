@@ -142,6 +142,11 @@ final class Gateway {
         try await group.run()
     }
 
+    /// Re-reads `file` on SIGHUP: an invalid file is refused and the running config kept (see ``ConfigReloadService``).
+    func reloadOnHangup(file: String, fixedLogLevel: String?) {
+        add(ConfigReloadService(file: file, fixedLogLevel: fixedLogLevel, logger: logger), name: "config-reload", essential: false)
+    }
+
     private func add(_ service: any Service, name: String, essential: Bool) {
         // A driver that stops must not take the store down with it; the core services must.
         let behaviour: ServiceGroupConfiguration.ServiceConfiguration.TerminationBehavior = essential ? .gracefullyShutdownGroup : .ignore
