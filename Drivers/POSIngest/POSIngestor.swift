@@ -140,8 +140,8 @@ public final class POSIngestor: Sendable {
                 return .failure(error)
             }
             if source.resolveFailing.exchange(false, ordering: .relaxed) {
-                logger.notice("POS source \(source.name): documents are completed again")
-                source.sink.report(.connected, "documents are completed again")
+                logger.notice("POS source \(source.name): completing its documents works again")
+                source.sink.report(.connected, "completing its documents works again")
             }
         }
         let complete = document
