@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C shims: thin system-library targets.
@@ -137,6 +138,8 @@ let package = Package(
                 "GatewayCore", "POSIngest",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // Square's order webhooks carry only a summary; the order is fetched from the Orders API.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Drivers/POSWebhook",
             swiftSettings: swiftSettings

@@ -16,6 +16,18 @@ public protocol POSDocumentFormat: Sendable {
     /// Parses one request. Throws ``POSIngestError`` when nothing of the document may be ingested:
     /// malformed (400), a bad or missing signature (401).
     func parse(_ request: POSRequest) throws(POSIngestError) -> POSDocument
+    /// Completes a parsed document whose ``POSDocument/pending`` transactions the request only refers
+    /// to (a Square order notification names an order the format fetches from Square's Orders API).
+    ///
+    /// Called after ``parse(_:)`` and only when something is still pending once the ledger has
+    /// screened it: a delivery seen before, or a pending transaction whose expected key is already
+    /// published, is never fetched. It runs on the Swift concurrency pool and may wait on the
+    /// network; nothing is pushed or recorded until it returns.
+    /// - Returns: the document with every pending transaction moved to `transactions`, `ignored` or
+    ///   `rejected`; what is left pending is counted as ignored.
+    /// - Throws: ``POSIngestError`` to refuse the whole document: `unavailable` (503) when the other
+    ///   end cannot answer now, so the sender retries; `upstream` (502) when it refused.
+    func resolve(_ document: POSDocument) async throws(POSIngestError) -> POSDocument
     /// The file extension (without the dot) a drop folder of this format picks up; `nil` when the
     /// format has no files (webhooks), which makes a `dropFolder` option a config error.
     var dropFileExtension: String? { get }
@@ -25,6 +37,8 @@ public protocol POSDocumentFormat: Sendable {
 }
 
 extension POSDocumentFormat {
+    /// Nothing to fetch by default: the document is complete as parsed.
+    public func resolve(_ document: POSDocument) async throws(POSIngestError) -> POSDocument { document }
     /// No drop folder by default.
     public var dropFileExtension: String? { nil }
     /// Options are not checked by default.
@@ -57,13 +71,33 @@ public struct POSDocument: Sendable {
     /// The delivery's own id (Square `event_id`, Shopify `X-Shopify-Webhook-Id`), de-duplicated
     /// beside the transaction keys; `nil` for formats without one.
     public var deliveryID: String?
+    /// Transactions the request only refers to, completed by ``POSDocumentFormat/resolve(_:)``.
+    public var pending: [POSPendingTransaction]
 
     /// Creates a document.
-    public init(transactions: [PosTransaction], ignored: Int = 0, rejected: [String] = [], deliveryID: String? = nil) {
+    public init(transactions: [PosTransaction], ignored: Int = 0, rejected: [String] = [], deliveryID: String? = nil,
+                pending: [POSPendingTransaction] = []) {
         self.transactions = transactions
         self.ignored = ignored
         self.rejected = rejected
         self.deliveryID = deliveryID
+        self.pending = pending
+    }
+}
+
+/// A transaction a document names but does not carry, such as the order of a Square order
+/// notification; its format fetches it in ``POSDocumentFormat/resolve(_:)``.
+public struct POSPendingTransaction: Sendable, Equatable {
+    /// The format's own reference to it (a Square order id).
+    public var reference: String
+    /// The ``PosTransaction/key`` it will have, when the request tells enough to know it in advance:
+    /// a key the ledger already holds is counted as duplicated and not fetched again.
+    public var expectedKey: String?
+
+    /// Creates a pending transaction.
+    public init(reference: String, expectedKey: String? = nil) {
+        self.reference = reference
+        self.expectedKey = expectedKey
     }
 }
 
@@ -83,6 +117,12 @@ public struct POSIngestError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let storage = Code(name: "storage")
         /// The listener cannot bind or serve its address.
         public static let listen = Code(name: "listen")
+        /// A service the document depends on (Square's Orders API) did not answer in time or is
+        /// overloaded; nothing of the document was taken, the sender should retry (HTTP 503).
+        public static let unavailable = Code(name: "unavailable")
+        /// A service the document depends on refused the gateway's request (wrong access token,
+        /// unknown order); nothing was taken, and a retry succeeds only once that is fixed (HTTP 502).
+        public static let upstream = Code(name: "upstream")
         /// The code's name.
         public var description: String { name }
     }
@@ -103,7 +143,8 @@ public struct POSIngestError: Error, Sendable, Equatable, CustomStringConvertibl
         switch code {
         case .unauthorized: 401
         case .tooLarge: 413
-        case .storage: 503
+        case .storage, .unavailable: 503
+        case .upstream: 502
         default: 400
         }
     }

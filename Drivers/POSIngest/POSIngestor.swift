@@ -16,6 +16,9 @@ public final class POSSource: Sendable {
     public let sink: TransactionSink
     /// What happened to its documents so far.
     public let counters = POSSourceCounters()
+    /// Whether the last attempt to complete a document (``POSDocumentFormat/resolve(_:)``) failed, so
+    /// the next success reports the source connected again.
+    let resolveFailing = Atomic<Bool>(false)
 
     /// Creates a source.
     public init(format: any POSDocumentFormat, options: POSSourceOptions, sink: TransactionSink) {
@@ -103,25 +106,66 @@ public final class POSIngestor: Sendable {
     }
 
     /// Parses and ingests one request for `source`.
-    /// - Throws: ``POSIngestError`` when the document is refused as a whole; nothing of it was published.
+    ///
+    /// Parse, screen against the ledger, complete what the document only refers to (a fetch, for
+    /// Square's order notifications), then de-duplicate, push and record on the serial queue.
+    /// - Throws: ``POSIngestError`` when the document is refused as a whole; nothing of it was
+    ///   published and nothing of it recorded, so the sender's retry is taken afresh.
     public func ingest(_ request: POSRequest, for source: POSSource, origin: String) async throws(POSIngestError) -> POSIngestOutcome {
-        let result: Result<POSIngestOutcome, POSIngestError> = await withCheckedContinuation { continuation in
-            // Parsing is CPU work on a large document: off the event loops and the cooperative pool.
-            DispatchQueue.global().async {
-                let parsed = Result { () throws(POSIngestError) -> POSDocument in try source.format.parse(request) }
-                guard case .success(let document) = parsed else {
-                    if case .failure(let error) = parsed { continuation.resume(returning: .failure(error)) }
-                    return
-                }
-                self.queue.async { continuation.resume(returning: self.ingestSerially(document, for: source, origin: origin)) }
-            }
-        }
-        switch result {
+        switch await process(request, for: source, origin: origin) {
         case .success(let outcome): return outcome
         case .failure(let error):
             refused(error, for: source, origin: origin)
             throw error
         }
+    }
+
+    private func process(_ request: POSRequest, for source: POSSource, origin: String) async -> Result<POSIngestOutcome, POSIngestError> {
+        // Parsing is CPU work on a large document: off the event loops and the cooperative pool.
+        let parsed = await run(on: .global()) { Result { () throws(POSIngestError) -> POSDocument in try source.format.parse(request) } }
+        var document: POSDocument
+        switch parsed {
+        case .success(let value): document = value
+        case .failure(let error): return .failure(error)
+        }
+        var known = 0
+        if !document.pending.isEmpty {
+            (document, known) = screen(document, driver: source.format.driver)
+        }
+        if !document.pending.isEmpty {
+            do throws(POSIngestError) {
+                document = try await source.format.resolve(document)
+            } catch {
+                if error.code == .unavailable || error.code == .upstream { source.resolveFailing.store(true, ordering: .relaxed) }
+                return .failure(error)
+            }
+            if source.resolveFailing.exchange(false, ordering: .relaxed) {
+                logger.notice("POS source \(source.name): completing its documents works again")
+                source.sink.report(.connected, "completing its documents works again")
+            }
+        }
+        let complete = document
+        return await run(on: queue) { [known] in self.ingestSerially(complete, knownBefore: known, for: source, origin: origin) }
+    }
+
+    /// Takes out of a document's pending transactions those the ledger already answers for, so they
+    /// are not fetched again: all of them when the delivery was seen before, else each whose
+    /// expected key was published. The ledger is read, not written, so this needs no serial queue;
+    /// ``ingestSerially(_:knownBefore:for:origin:)`` checks again for what raced past.
+    private func screen(_ document: POSDocument, driver: String) -> (POSDocument, Int) {
+        var document = document
+        let before = document.pending.count
+        if let id = document.deliveryID, ledger.contains("\(driver)|delivery|\(id)") {
+            document.pending = []
+        } else {
+            document.pending.removeAll { pending in pending.expectedKey.map { ledger.contains("\(driver)|\($0)") } ?? false }
+        }
+        return (document, before - document.pending.count)
+    }
+
+    /// Runs `work` on `queue` and returns its result to the awaiting task.
+    private func run<T: Sendable>(on queue: DispatchQueue, _ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in queue.async { continuation.resume(returning: work()) } }
     }
 
     /// Counts and reports a document refused as a whole (also by the listener, before parsing).
@@ -134,12 +178,16 @@ public final class POSIngestor: Sendable {
         }
     }
 
-    private func ingestSerially(_ document: POSDocument, for source: POSSource, origin: String) -> Result<POSIngestOutcome, POSIngestError> {
+    /// De-duplicates, pushes and records one complete document. `knownBefore` counts the pending
+    /// transactions the screen found published already; what is still pending is counted as ignored.
+    private func ingestSerially(_ document: POSDocument, knownBefore: Int, for source: POSSource, origin: String)
+        -> Result<POSIngestOutcome, POSIngestError> {
         let driver = source.format.driver
-        var outcome = POSIngestOutcome(rejected: document.rejected.count, ignored: document.ignored, errors: document.rejected)
+        var outcome = POSIngestOutcome(duplicated: knownBefore, rejected: document.rejected.count,
+                                       ignored: document.ignored + document.pending.count, errors: document.rejected)
         let deliveryKey = document.deliveryID.map { "\(driver)|delivery|\($0)" }
         if let deliveryKey, ledger.contains(deliveryKey) {
-            outcome.duplicated = document.transactions.count
+            outcome.duplicated += document.transactions.count
             source.counters.add(outcome)
             logger.info("POS source \(source.name): delivery \(document.deliveryID ?? "") from \(origin) seen before; nothing published")
             return .success(outcome)

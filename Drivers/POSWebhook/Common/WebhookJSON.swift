@@ -153,10 +153,15 @@ struct TimeText: Decodable, Sendable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        guard let timestamp = Timestamp(rfc3339: text) ?? TimeText.longFraction(text) else {
+        guard let timestamp = TimeText.parse(text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 time")
         }
         self.timestamp = timestamp
+    }
+
+    /// The instant `text` names, `nil` when it is not RFC 3339.
+    static func parse(_ text: String) -> Timestamp? {
+        Timestamp(rfc3339: text) ?? longFraction(text)
     }
 
     /// Square writes microseconds (`…:34.123456Z`); the ISO 8601 parser may only take milliseconds,

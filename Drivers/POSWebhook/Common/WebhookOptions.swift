@@ -54,6 +54,18 @@ struct WebhookOptions {
         return zone
     }
 
+    /// A duration with a unit (`500ms`, `5s`) within `range`; `defaultValue` when absent.
+    func duration(_ key: String, default defaultValue: Duration, range: ClosedRange<Duration>) throws -> Duration {
+        guard let text = try optional(key) else { return defaultValue }
+        guard let value = Duration(configText: text.trimmingCharacters(in: .whitespaces)) else {
+            throw ConfigError(.invalidValue, at: path(key), "'\(text)' is not a duration (use a number and a unit: ms, s, m)")
+        }
+        guard range.contains(value) else {
+            throw ConfigError(.invalidValue, at: path(key), "'\(text)' is out of range (\(range.lowerBound)–\(range.upperBound))")
+        }
+        return value
+    }
+
     /// `true`/`false` (also `yes`/`no`, `on`/`off`).
     func flag(_ key: String, default defaultValue: Bool) throws -> Bool {
         guard let text = source.options[key] else { return defaultValue }

@@ -38,15 +38,27 @@ struct SquareEvent: Decodable {
         }
     }
 
+    /// `OrderCreated` / `OrderUpdated`: enough to fetch the order and, with the location and creation
+    /// time, to know its transaction key before fetching it.
     struct OrderSummary: Decodable {
         var orderID: String?
         var state: String?
+        var locationID: String?
+        /// Kept as text: it only serves the expected key, so an odd value must not refuse the event.
+        var createdAt: String?
 
         enum CodingKeys: String, CodingKey {
             case state
             case orderID = "order_id"
+            case locationID = "location_id"
+            case createdAt = "created_at"
         }
     }
+}
+
+/// The Orders API's `RetrieveOrder` answer: `{"order": {…}}`.
+struct SquareRetrievedOrder: Decodable {
+    var order: SquareOrder
 }
 
 /// Square `Money`: an amount in the currency's smallest unit.
