@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "GatewayCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -296,7 +297,12 @@ let package = Package(
         ),
         .testTarget(
             name: "POSWebhookTests",
-            dependencies: ["POSWebhook", "POSIngest", "GatewayCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "POSWebhook", "POSIngest", "GatewayCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GatewayCore
 import Logging
+import Metrics
 import Synchronization
 
 /// One POS source the listener serves: its format, its options, its ring and its counters.
@@ -15,13 +16,14 @@ public final class POSSource: Sendable {
     /// The producer end of the source's ring.
     public let sink: TransactionSink
     /// What happened to its documents so far.
-    public let counters = POSSourceCounters()
+    public let counters: POSSourceCounters
     /// Whether the last attempt to complete a document (``POSDocumentFormat/resolve(_:)``) failed, so
     /// the next success reports the source connected again.
     let resolveFailing = Atomic<Bool>(false)
 
     /// Creates a source.
     public init(format: any POSDocumentFormat, options: POSSourceOptions, sink: TransactionSink) {
+        counters = POSSourceCounters(source: sink.source.name)
         self.format = format
         self.options = options
         self.sink = sink
@@ -29,6 +31,9 @@ public final class POSSource: Sendable {
 }
 
 /// Counts per source; every transaction the listener sees lands in exactly one of them.
+///
+/// They also go to the process's swift-metrics backend (the dashboard's `/metrics`) as
+/// `gateway_pos_transactions{source,outcome}` and `gateway_pos_documents_refused{source}`.
 public final class POSSourceCounters: Sendable {
     /// A point-in-time copy.
     public struct Snapshot: Sendable, Equatable {
@@ -45,9 +50,16 @@ public final class POSSourceCounters: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    private let exported: (accepted: Counter, duplicated: Counter, rejected: Counter, ignored: Counter, refused: Counter)
 
-    /// Creates zeroed counters.
-    public init() {}
+    /// Creates zeroed counters for the source named `source`.
+    public init(source: String = "") {
+        func counter(_ outcome: String) -> Counter {
+            Counter(label: "gateway_pos_transactions", dimensions: [("source", source), ("outcome", outcome)])
+        }
+        exported = (counter("accepted"), counter("duplicated"), counter("rejected"), counter("ignored"),
+                    Counter(label: "gateway_pos_documents_refused", dimensions: [("source", source)]))
+    }
 
     /// The counts now.
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -59,9 +71,16 @@ public final class POSSourceCounters: Sendable {
             $0.rejected += outcome.rejected
             $0.ignored += outcome.ignored
         }
+        exported.accepted.increment(by: outcome.accepted)
+        exported.duplicated.increment(by: outcome.duplicated)
+        exported.rejected.increment(by: outcome.rejected)
+        exported.ignored.increment(by: outcome.ignored)
     }
 
-    func refused() { state.withLock { $0.refusedDocuments += 1 } }
+    func refused() {
+        state.withLock { $0.refusedDocuments += 1 }
+        exported.refused.increment()
+    }
 }
 
 /// What became of one document: the listener's 200 answer.

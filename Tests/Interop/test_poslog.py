@@ -46,7 +46,7 @@ def post(url, body, token=TOKEN):
 
 
 def test_poslog_over_http_to_bus_and_store(tmp_path):
-    bus, replay, pos = free_port(), free_port(), free_port()
+    bus, replay, pos, dashboard = free_port(), free_port(), free_port(), free_port()
     (tmp_path / "gateway.yaml").write_text(f"""
 gateway: {{ id: gw-pos, store: store-pos, dataDir: {tmp_path}/data }}
 sources:
@@ -56,7 +56,7 @@ sources:
     options: {{ token: "${{POSLOG_TOKEN}}", timeZone: UTC }}
 bus: {{ publish: "tcp://127.0.0.1:{bus}", replay: "tcp://127.0.0.1:{replay}" }}
 pos: {{ listen: "127.0.0.1:{pos}" }}
-dashboard: {{ enabled: false }}
+dashboard: {{ listen: "127.0.0.1:{dashboard}" }}
 simulator: {{ enabled: false }}
 crm: {{ db: {tmp_path}/data/crm.sqlite }}
 """)
@@ -124,6 +124,15 @@ crm: {{ db: {tmp_path}/data/crm.sqlite }}
         # Whatever the second post could have published would be on the bus by now: the first post's
         # 42 events went through the same ring and were delivered long before the store committed them.
         collect()
+
+        # The same counts on the dashboard's /metrics, for monitoring (no sign-in there).
+        with urllib.request.urlopen(f"http://127.0.0.1:{dashboard}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
+        for outcome, count in (("accepted", 42), ("duplicated", 42), ("ignored", 18), ("rejected", 0)):
+            line = f'gateway_pos_transactions{{source="ncr",outcome="{outcome}"}} {count}'
+            assert line in metrics or (count == 0 and f'outcome="{outcome}"' not in metrics), \
+                f"{line} missing: {[m for m in metrics.splitlines() if 'gateway_pos' in m]}"
+        assert 'gateway_pos_documents_refused{source="ncr"} 2' in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
