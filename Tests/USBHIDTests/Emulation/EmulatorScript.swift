@@ -103,6 +103,7 @@ class BadgeReader(UMockdev.IoctlBase):
             return self.handle(client)
 
     def handle(self, client):
+        self.urbs(client)  # known from its first ioctl on, so a wedge reaches a file that has not submitted yet
         request = client.get_request()
         arg = client.get_arg()
         if self.gone:
