@@ -220,7 +220,8 @@ class BadgeReader(UMockdev.IoctlBase):
 
 testbed = UMockdev.Testbed.new()
 root = testbed.get_root_dir()
-testbed.add_from_string(scenario['hub'])
+if scenario.get('hub'):
+    testbed.add_from_string(scenario['hub'])
 specs = {spec['id']: spec for spec in scenario['devices']}
 readers = {}
 retired = []
@@ -306,9 +307,10 @@ def advance():
 
 
 environment = dict(os.environ, UMOCKDEV_DIR=root)
-environment.update(scenario['childEnvironment'])
+environment.update(scenario.get('childEnvironment', {}))
 output = open(scenario['childOutput'], 'w')
 child = subprocess.Popen(scenario['child'], env=environment, stdout=output, stderr=subprocess.STDOUT)
+log('-', 'child', pid=child.pid)
 deadline = time.monotonic() + float(scenario['timeout'])
 loop = GLib.MainLoop()
 result = {}
