@@ -46,11 +46,11 @@ final class M100Emulator: @unchecked Sendable {
     /// Sends `chunks` now, asked or not: a reader still polling from before, whether or not anyone has the port open.
     func sendUnsolicited(_ chunks: [Chunk]) { unsolicited.withLock { $0.append(chunks) } }
 
-    /// The port's line-discipline flags as they are now (termios requests on a pty master act on its slave, the port).
-    func portFlags() -> (local: tcflag_t, input: tcflag_t) {
+    /// The port's settings as they are now (termios requests on a pty master act on its slave, the port).
+    func portSettings() -> termios {
         var settings = termios()
         _ = tcgetattr(master, &settings)
-        return (settings.c_lflag, settings.c_iflag)
+        return settings
     }
 
     /// Sets input flags on the port, as a program that had it open before may have left them (a real tty keeps its termios across opens).

@@ -77,7 +77,7 @@ struct M100ReaderTests {
         }
     }
 
-    @Test("tags at a set rate, with no-tag errors, garbage and a truncated frame between them, all arrive; stop-polling on shutdown")
+    @Test("tags at a set rate, with error frames (no tag, and another code), garbage and a truncated frame between them, all arrive; stop-polling on shutdown")
     func streamAndStop() async throws {
         let path = try Self.link()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
@@ -89,6 +89,7 @@ struct M100ReaderTests {
             case 3: chunks.append(.bytes(bytes("BB01FF000115167E"))) // no tag this round
             case 5: chunks.append(.bytes([0x00, 0xFF, 0x42, 0xBB, 0x13, 0x7E])) // line noise, a stray header among it
             case 7: chunks.append(.bytes(Array(noticeBytes(epc: Self.epc(9_999)).prefix(11)))) // cut off mid-frame
+            case 8: chunks.append(.bytes(bytes("BB01FF0001090A7E"))) // another error code: logged once, polling goes on
             default: break
             }
             chunks.append(.pause(milliseconds: 5)) // 200 tags a second
@@ -140,12 +141,12 @@ struct M100ReaderTests {
         emulator.sendUnsolicited((0..<20).map { .bytes(noticeBytes(epc: Self.epc($0))) })
         #expect(await eventually { emulator.observed.withLock { $0.unsolicitedSent } == 1 })
         // The port really was cooked when they arrived: canonical, echoing, with signals and XON/XOFF.
-        let cooked = emulator.portFlags()
-        #expect(cooked.local & tcflag_t(ICANON | ECHO | ISIG) == tcflag_t(ICANON | ECHO | ISIG))
-        #expect(cooked.input & tcflag_t(IXON) == tcflag_t(IXON))
+        let cooked = emulator.portSettings()
+        #expect(cooked.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == tcflag_t(ICANON | ECHO | ISIG))
+        #expect(cooked.c_iflag & tcflag_t(IXON) == tcflag_t(IXON))
 
         let probe = SinkProbe()
-        let config = M100ReaderConfig(path: path, retryInterval: .milliseconds(200), restartAfterSilence: .seconds(30))
+        let config = M100ReaderConfig(path: path, baud: 57_600, retryInterval: .milliseconds(200), restartAfterSilence: .seconds(30))
         let task = Self.start(config, into: probe)
         // The driver's start command gets through (raw mode ends the XOFF), and every frame after it arrives;
         // what came before it was listening is stale and flushed at open.
@@ -153,9 +154,15 @@ struct M100ReaderTests {
         #expect(probe.reads.map(\.tag.bytes) == (100..<110).map(Self.epc))
         #expect(probe.states == [.connected])
         #expect(emulator.observed.withLock { $0.startCommands } == 1)
-        let raw = emulator.portFlags()
-        #expect(raw.local & tcflag_t(ICANON | ECHO | ISIG | IEXTEN) == 0)
-        #expect(raw.input & tcflag_t(IXON | IXOFF | IXANY | ICRNL | INLCR | IGNCR | ISTRIP) == 0)
+        var raw = emulator.portSettings()
+        #expect(raw.c_lflag & tcflag_t(ICANON | ECHO | ISIG | IEXTEN) == 0)
+        #expect(raw.c_iflag & tcflag_t(IXON | IXOFF | IXANY | ICRNL | INLCR | IGNCR | ISTRIP) == 0)
+        #expect(raw.c_oflag & tcflag_t(OPOST) == 0)
+        // 8N1 at the configured speed, no hardware flow control, modem lines ignored.
+        let line: tcflag_t = tcflag_t(CSIZE) | tcflag_t(PARENB) | tcflag_t(CSTOPB) | tcflag_t(CRTSCTS) | tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        let eightN1: tcflag_t = tcflag_t(CS8) | tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        #expect(raw.c_cflag & line == eightN1)
+        #expect(cfgetispeed(&raw) == speed_t(B57600) && cfgetospeed(&raw) == speed_t(B57600))
         task.cancel()
         _ = await task.result
         #expect(await eventually { emulator.observed.withLock { $0.stopCommands } == 1 })

@@ -48,6 +48,21 @@ struct EmulatedBadgeReaderTests {
         #expect(devices.contains { $0.hasPrefix("1d6b:0002@") && $0.hasSuffix("keyboard false") })
     }
 
+    @Test("a reader no kernel driver has bound is claimed without a detach, and nothing is reattached on close")
+    func noKernelDriver() async throws {
+        var door = Self.door
+        door.kernelDriver = false
+        let result = try await UMockdevHarness.run(Scenario(
+            devices: [door],
+            steps: [.await(Self.connected), .reports(device: "door", Keys.type("3330001"))],
+            plan: ChildPlan(readers: [.init(name: "door-badge", zone: "entrance", options: ["device": "08ff:0009"])],
+                            stopCards: ["3330001"])))
+
+        #expect(result.cards() == ["3330001"])
+        #expect(Self.handOver(result, "door") == ["plugged", "claim", "release"])
+        Self.expectPromptStop(result)
+    }
+
     @Test("two readers on two ports, each with its own zone and source")
     func twoReaders() async throws {
         let result = try await UMockdevHarness.run(Scenario(
