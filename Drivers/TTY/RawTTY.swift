@@ -12,6 +12,9 @@ public enum RawTTY {
 
     /// Raw mode: no echo, no line editing, no CR/LF translation, no flow control, 8 data bits, no
     /// parity, 1 stop bit, reads that return at once.
+    ///
+    /// A tty keeps its settings across opens, so everything is set, not just what `cfmakeraw` touches:
+    /// an earlier user's IXOFF would have the port send XOFF (0x13) to the device when its input fills.
     public static func configure(_ descriptor: Int32, path: String, baud: Int) throws(Problem) {
         guard let speed = speed(baud) else { throw Problem(message: "\(baud) baud is not supported") }
         var settings = termios()
@@ -19,6 +22,7 @@ public enum RawTTY {
             throw Problem(message: "\(path) is not a serial port: \(describe(errno))")
         }
         cfmakeraw(&settings)
+        settings.c_iflag &= ~tcflag_t(IXOFF | IXANY | INPCK | IUCLC)
         settings.c_cflag &= ~tcflag_t(CSIZE | PARENB | CSTOPB)
         settings.c_cflag &= ~tcflag_t(CRTSCTS)
         settings.c_cflag |= tcflag_t(CS8 | CLOCAL | CREAD)

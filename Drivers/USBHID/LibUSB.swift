@@ -28,17 +28,19 @@ final class USBContext {
         defer { libusb_free_device_list(list, 1) }
         var devices: [USBDevice] = []
         for index in 0..<Int(count) {
-            guard let device = list[index], let described = USBDevice(device) else { continue }
+            guard let device = list[index], let described = USBDevice(device, in: self) else { continue }
             devices.append(described)
         }
         return devices
     }
 
-    /// Handles pending events for up to `timeout` (hotplug callbacks run from here).
-    func handleEvents(timeout: Duration) {
+    /// Handles pending events for up to `timeout`: transfer completions and hotplug callbacks run from here.
+    /// Returns early once `completed` (set by a transfer's callback) is non-zero.
+    func handleEvents(timeout: Duration, completed: UnsafeMutablePointer<Int32>? = nil) {
+        let timeout = max(timeout, .zero)
         var tv = timeval(tv_sec: Int(timeout.components.seconds),
                          tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        _ = libusb_handle_events_timeout_completed(raw, &tv, nil)
+        _ = libusb_handle_events_timeout_completed(raw, &tv, completed)
     }
 }
 
@@ -54,6 +56,8 @@ final class USBDevice {
     }
 
     let raw: OpaquePointer
+    /// The context the device was listed in: libusb needs it alive as long as the device, and its events drive the device's transfers.
+    let context: USBContext
     let vendorID: UInt16
     let productID: UInt16
     let serialIndex: UInt8
@@ -63,9 +67,10 @@ final class USBDevice {
     let portPath: String
     let hidInterface: HIDInterface?
 
-    init?(_ device: OpaquePointer) {
+    init?(_ device: OpaquePointer, in context: USBContext) {
         var descriptor = libusb_device_descriptor()
         guard libusb_get_device_descriptor(device, &descriptor) == 0 else { return nil }
+        self.context = context
         raw = libusb_ref_device(device)
         vendorID = descriptor.idVendor
         productID = descriptor.idProduct
@@ -115,22 +120,40 @@ final class USBDeviceHandle {
     let raw: OpaquePointer
     private(set) var claimedInterface: UInt8?
     private(set) var detachedKernelDriver = false
-    private var closed = false
+    /// The device this handle is open on.
+    let device: USBDevice
+    /// Whether `close()` ran (it may run early, when a transfer was given up on); nothing is sent on a closed handle.
+    private(set) var isClosed = false
 
     init(opening device: USBDevice, name: String) throws(USBHIDError) {
         var handle: OpaquePointer?
         let status = libusb_open(device.raw, &handle)
         guard status == 0, let handle else { throw LibUSB.error(status, "opening USB reader \(name) at \(device.portPath)") }
         raw = handle
+        self.device = device
     }
 
-    /// Reads an ASCII string descriptor; `nil` when the device has none or refuses.
-    func string(at index: UInt8) -> String? {
-        guard index != 0 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 128)
-        let length = libusb_get_string_descriptor_ascii(raw, index, &buffer, Int32(buffer.count))
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
+    /// Reads a string descriptor as ASCII (other characters become `?`, as libusb's own helper does);
+    /// `nil` when the device has none, refuses, or does not answer within `timeout`.
+    ///
+    /// Two control transfers through ``USBTransfer``, not `libusb_get_string_descriptor_ascii`: that one
+    /// waits without a bound when the device goes away mid-request.
+    func string(at index: UInt8, timeout: Duration = .seconds(1)) -> String? {
+        guard index != 0, !isClosed, let transfer = try? USBTransfer(handle: self, capacity: 255) else { return nil }
+        func descriptor(_ index: UInt8, language: UInt16) -> ArraySlice<UInt8>? {
+            // GET_DESCRIPTOR (6), device-to-host standard request (0x80), type STRING (3).
+            guard transfer.submitControlIn(requestType: 0x80, request: 6, value: 0x0300 | UInt16(index), index: language, length: 255) == 0,
+                  transfer.finish(in: device.context, within: timeout), transfer.status == LIBUSB_TRANSFER_COMPLETED else { return nil }
+            let bytes = transfer.received
+            guard bytes.count >= 2, bytes[bytes.startIndex + 1] == 3 else { return nil }
+            return bytes.prefix(min(Int(bytes[bytes.startIndex]), bytes.count)).dropFirst(2)
+        }
+        // String 0 lists the languages; the first one is asked for.
+        guard let languages = descriptor(0, language: 0), languages.count >= 2 else { return nil }
+        let language = UInt16(languages[languages.startIndex]) | UInt16(languages[languages.startIndex + 1]) << 8
+        guard let utf16 = descriptor(index, language: language) else { return nil }
+        let units = stride(from: utf16.startIndex, to: utf16.endIndex - 1, by: 2).map { UInt16(utf16[$0]) | UInt16(utf16[$0 + 1]) << 8 }
+        return String(decoding: units.map { $0 < 0x80 ? UInt8($0) : UInt8(ascii: "?") }, as: UTF8.self)
     }
 
     /// Takes the interface from the kernel: detaches `usbhid` only when it is bound, then claims.
@@ -138,6 +161,7 @@ final class USBDeviceHandle {
     /// Detaching unconditionally fails on devices no driver has bound (and under emulation), so the
     /// bound check comes first; the claim then tells whether anyone else still holds the interface.
     func claim(_ interface: UInt8, name: String) throws(USBHIDError) {
+        guard !isClosed else { throw USBHIDError(.noDevice, "USB reader \(name) stopped answering while it was being opened") }
         let active = libusb_kernel_driver_active(raw, Int32(interface))
         if active == 1 {
             let status = libusb_detach_kernel_driver(raw, Int32(interface))
@@ -156,8 +180,8 @@ final class USBDeviceHandle {
     /// Releases the interface, hands it back to the kernel driver it was taken from, and closes.
     /// Errors are ignored: after an unplug every one of these fails, and there is nothing left to undo.
     func close() {
-        guard !closed else { return }
-        closed = true
+        guard !isClosed else { return }
+        isClosed = true
         if let interface = claimedInterface {
             _ = libusb_release_interface(raw, Int32(interface))
             if detachedKernelDriver { _ = libusb_attach_kernel_driver(raw, Int32(interface)) }

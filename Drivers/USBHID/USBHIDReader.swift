@@ -23,8 +23,8 @@ public struct USBHIDReader: ReadSource {
 
     /// Reads cards into `sink` until the task is cancelled, then releases the device.
     ///
-    /// The blocking libusb work runs on a dedicated thread; cancellation reaches it within about
-    /// half a second (the interrupt transfer timeout).
+    /// The libusb work runs on a dedicated thread; cancellation reaches it within one round of event
+    /// handling (100 ms), plus at most 250 ms for a transfer the device does not give back.
     public func run(into sink: ReadSink) async throws {
         let configuration = configuration
         let logger = logger

@@ -4,12 +4,16 @@ import Logging
 
 /// What one badge reader's thread does from start to stop: find, open, read, and retry.
 ///
-/// Every libusb call blocks, so all of them happen on the reader's own thread and never on the
-/// cooperative pool. Interrupt transfers time out every ``transferTimeout`` so a stop request is
-/// noticed promptly even when nobody presents a card.
+/// All libusb work happens on the reader's own thread and never on the cooperative pool. Reports
+/// are read with libusb's asynchronous API and events handled in short slices, so a stop request
+/// is noticed within a slice and no call waits for a device without a deadline of ours.
 struct USBReaderLoop {
-    /// How long one interrupt transfer waits for a report: the bound on noticing a stop.
-    static let transferTimeout: UInt32 = 500
+    /// How long one interrupt transfer waits for a report before it is cancelled and submitted again.
+    static let transferTimeout: Duration = .milliseconds(500)
+    /// How long one round of libusb event handling lasts: the bound on noticing a stop or a departure.
+    static let eventSlice: Duration = .milliseconds(100)
+    /// How long a stopping reader waits for its cancelled transfer before giving it up with the handle.
+    static let stopGrace: Duration = .milliseconds(250)
     /// Transfer errors in a row (other than timeouts) after which the device is reopened.
     static let errorLimit = 5
 
@@ -68,7 +72,7 @@ struct USBReaderLoop {
                 sink.report(.connected, "\(name) connected at \(session.device.portPath) (bus \(session.device.bus), address \(session.device.address))")
                 logger.info("reader connected", metadata: ["port": "\(session.device.portPath)", "endpoint": "\(session.interface.endpoint)",
                                                            "hotplug": "\(hotplug.isActive)"])
-                let outcome = read(session)
+                let outcome = read(session, hotplug: hotplug)
                 session.handle.close()
                 decoder.reset()
                 switch outcome {
@@ -158,35 +162,124 @@ struct USBReaderLoop {
         case failed(USBHIDError)
     }
 
-    private mutating func read(_ session: Session) -> Outcome {
-        var buffer = [UInt8](repeating: 0, count: session.interface.maxPacketSize)
-        var errorsInARow = 0
+    /// Why the transfer in flight was cancelled.
+    private enum Cancel {
+        /// Our own transfer timeout: no report for a while, which is normal; the transfer is submitted again.
+        case timeout
+        /// A stop request.
+        case stop
+        /// libusb announced the device gone.
+        case departed
+    }
+
+    /// Reads reports until stopped, unplugged or failing, with one interrupt transfer kept in flight.
+    ///
+    /// Nothing here waits without a deadline: events are handled in slices of ``eventSlice``, a transfer
+    /// with no report is cancelled after ``transferTimeout`` (proving the device still answers) and
+    /// submitted again, and one that does not come back within ``USBTransfer/cancelGrace`` of its
+    /// cancellation, or ``stopGrace`` when stopping, is given up on together with its handle.
+    private mutating func read(_ session: Session, hotplug: HotplugWatch) -> Outcome {
+        let transfer: USBTransfer
+        do {
+            transfer = try USBTransfer(handle: session.handle, capacity: session.interface.maxPacketSize)
+        } catch {
+            return .failed(error)
+        }
+        hotplug.watch(session.device)
+        let context = session.device.context
         let clock = ContinuousClock()
-        while !stop.isStopped {
-            var received: Int32 = 0
-            let status = libusb_interrupt_transfer(session.handle.raw, session.interface.endpoint, &buffer, Int32(buffer.count),
-                                                   &received, Self.transferTimeout)
-            switch status {
-            case 0:
-                errorsInARow = 0
-                deliver(buffer[0..<Int(received)], at: clock.now)
-            case LIBUSB_ERROR_TIMEOUT.rawValue:
-                // No card presented: the normal idle state. A partial report still counts.
-                if received > 0 { deliver(buffer[0..<Int(received)], at: clock.now) }
-            case LIBUSB_ERROR_NO_DEVICE.rawValue:
-                return .unplugged
-            case LIBUSB_ERROR_INTERRUPTED.rawValue:
+        var errorsInARow = 0
+        var submittedAt = clock.now
+        var cancelled: (why: Cancel, at: ContinuousClock.Instant)?
+
+        func submit() -> Int32 {
+            cancelled = nil
+            submittedAt = clock.now
+            return transfer.submitInterrupt(endpoint: session.interface.endpoint)
+        }
+        func failure(_ status: Int32) -> Outcome? {
+            if status == LIBUSB_ERROR_NO_DEVICE.rawValue { return .unplugged }
+            errorsInARow += 1
+            logger.debug("interrupt transfer failed", metadata: ["error": "\(LibUSB.describe(status))"])
+            guard errorsInARow < Self.errorLimit else { return .failed(LibUSB.error(status, "reading \(name) at \(session.device.portPath)")) }
+            return nil
+        }
+
+        var status = submit()
+        while true {
+            if status != 0 {
+                // Not in flight: the submission failed. Try again after a slice, unless that was one failure too many.
+                if let outcome = failure(status) { return outcome }
+                stop.wait(timeout: Self.eventSlice)
+                if stop.isStopped { return .stopped }
+                status = submit()
                 continue
-            default:
-                errorsInARow += 1
-                logger.debug("interrupt transfer failed", metadata: ["error": "\(LibUSB.describe(status))"])
-                if status == LIBUSB_ERROR_PIPE.rawValue { _ = libusb_clear_halt(session.handle.raw, session.interface.endpoint) }
-                if errorsInARow >= Self.errorLimit {
-                    return .failed(LibUSB.error(status, "reading \(name) at \(session.device.portPath)"))
+            }
+            if transfer.awaitCompletion(in: context, timeout: Self.eventSlice) {
+                switch transfer.status {
+                case LIBUSB_TRANSFER_COMPLETED:
+                    errorsInARow = 0
+                    deliver(transfer.received, at: clock.now)
+                case LIBUSB_TRANSFER_CANCELLED, LIBUSB_TRANSFER_TIMED_OUT:
+                    // Our own timeout, a stop or a departure. A report that raced the cancellation still counts.
+                    let data = transfer.received
+                    if !data.isEmpty { deliver(data, at: clock.now) }
+                    if cancelled?.why == .departed { return .unplugged }
+                case LIBUSB_TRANSFER_NO_DEVICE:
+                    return .unplugged
+                case LIBUSB_TRANSFER_STALL:
+                    _ = libusb_clear_halt(session.handle.raw, session.interface.endpoint)
+                    if let outcome = failure(LIBUSB_ERROR_PIPE.rawValue) { return outcome }
+                case LIBUSB_TRANSFER_OVERFLOW:
+                    if let outcome = failure(LIBUSB_ERROR_OVERFLOW.rawValue) { return outcome }
+                default:
+                    if let outcome = failure(LIBUSB_ERROR_IO.rawValue) { return outcome }
                 }
+                if stop.isStopped { return .stopped }
+                if hotplug.watchedDeviceLeft { return .unplugged }
+                status = submit()
+                continue
+            }
+            // Still out: decide whether to cancel it, or whether a cancellation has taken too long.
+            let now = clock.now
+            if let pending = cancelled {
+                let grace = pending.why == .stop ? Self.stopGrace : USBTransfer.cancelGrace
+                if now - pending.at >= grace {
+                    // Neither completed nor given back: the transfer is abandoned with the handle (see USBTransfer).
+                    logger.warning("interrupt transfer not given back after cancelling; giving the device up",
+                                   metadata: ["waitedMillis": "\((now - pending.at).milliseconds)"])
+                    if stop.isStopped { return .stopped }
+                    return pending.why == .departed ? .unplugged
+                        : .failed(USBHIDError(.noDevice, "\(name) at \(session.device.portPath) stopped answering"))
+                }
+                if stop.isStopped, pending.why != .stop {
+                    requestCancel(transfer, .stop, at: now, &cancelled)
+                } else if hotplug.watchedDeviceLeft, pending.why == .timeout {
+                    cancelled = (.departed, pending.at)
+                }
+                continue
+            }
+            if stop.isStopped {
+                if let outcome = requestCancel(transfer, .stop, at: now, &cancelled) { return outcome }
+            } else if hotplug.watchedDeviceLeft {
+                if let outcome = requestCancel(transfer, .departed, at: now, &cancelled) { return outcome }
+            } else if now - submittedAt >= Self.transferTimeout {
+                if let outcome = requestCancel(transfer, .timeout, at: now, &cancelled) { return outcome }
             }
         }
-        return .stopped
+    }
+
+    /// Cancels the transfer in flight, noting why and when.
+    /// - Returns: the outcome when the cancellation itself shows the device is gone.
+    @discardableResult
+    private func requestCancel(_ transfer: USBTransfer, _ why: Cancel, at now: ContinuousClock.Instant,
+                           _ cancelled: inout (why: Cancel, at: ContinuousClock.Instant)?) -> Outcome? {
+        let status = transfer.cancel()
+        cancelled = (why, now)
+        if why != .timeout { logger.debug("interrupt transfer cancelled", metadata: ["why": "\(why)", "status": "\(LibUSB.describe(status))"]) }
+        guard status == LIBUSB_ERROR_NO_DEVICE.rawValue else { return nil }
+        // The device is gone and will not give the transfer back: waiting for it is what hung the synchronous API.
+        return why == .stop ? .stopped : .unplugged
     }
 
     private mutating func deliver(_ report: ArraySlice<UInt8>, at time: ContinuousClock.Instant) {

@@ -19,11 +19,16 @@ final class M100Emulator: @unchecked Sendable {
         var startCommands = 0
         var stopCommands = 0
         var pollingRounds: [UInt16] = []
+        /// When the first stop-polling command arrived, on the emulator's own thread.
+        var firstStop: ContinuousClock.Instant?
+        /// Unsolicited streams written out in full.
+        var unsolicitedSent = 0
     }
 
     let link: String
     let observed = Mutex(Observed())
     private let script = Mutex<[[Chunk]]>([])
+    private let unsolicited = Mutex<[[Chunk]]>([])
     private let running = Atomic<Bool>(false)
     private var master: Int32 = -1
     private var thread: Thread?
@@ -37,6 +42,24 @@ final class M100Emulator: @unchecked Sendable {
 
     /// Queues what the reader sends after the next multiple-polling command (one entry per command).
     func onStart(_ chunks: [Chunk]) { script.withLock { $0.append(chunks) } }
+
+    /// Sends `chunks` now, asked or not: a reader still polling from before, whether or not anyone has the port open.
+    func sendUnsolicited(_ chunks: [Chunk]) { unsolicited.withLock { $0.append(chunks) } }
+
+    /// The port's settings as they are now (termios requests on a pty master act on its slave, the port).
+    func portSettings() -> termios {
+        var settings = termios()
+        _ = tcgetattr(master, &settings)
+        return settings
+    }
+
+    /// Sets input flags on the port, as a program that had it open before may have left them (a real tty keeps its termios across opens).
+    func addPortInputFlags(_ flags: tcflag_t) {
+        var settings = termios()
+        _ = tcgetattr(master, &settings)
+        settings.c_iflag |= flags
+        _ = tcsetattr(master, TCSANOW, &settings)
+    }
 
     /// Creates the pty, links it, and starts answering.
     func plug() throws {
@@ -69,6 +92,10 @@ final class M100Emulator: @unchecked Sendable {
         var commands = M100FrameDecoder()
         var buffer = [UInt8](repeating: 0, count: 512)
         while running.load(ordering: .sequentiallyConsistent) {
+            if let chunks = unsolicited.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                play(chunks, on: fd)
+                observed.withLock { $0.unsolicitedSent += 1 }
+            }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 20) > 0 else { continue }
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -89,7 +116,11 @@ final class M100Emulator: @unchecked Sendable {
                     let chunks = script.withLock { $0.isEmpty ? [] : $0.removeFirst() }
                     play(chunks, on: fd)
                 case M100Frame.Command.stopPolling:
-                    observed.withLock { $0.stopCommands += 1 }
+                    let now = ContinuousClock.now
+                    observed.withLock {
+                        $0.stopCommands += 1
+                        if $0.firstStop == nil { $0.firstStop = now }
+                    }
                     write(M100Frame(type: .response, command: M100Frame.Command.stopPolling, payload: [0x00]).encoded, to: fd)
                 default:
                     break

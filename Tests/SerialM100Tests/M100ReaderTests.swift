@@ -69,7 +69,15 @@ struct M100ReaderTests {
 
     static let logger = Logger(label: "m100-test")
 
-    @Test("tags at a set rate, with no-tag errors, garbage and a truncated frame between them, all arrive; stop-polling on shutdown")
+    /// Runs the reader as the gateway does (`run(into:)` in a task), on ``DedicatedExecutor`` so it starts at once
+    /// however busy the global pool is.
+    static func start(_ config: M100ReaderConfig, into probe: SinkProbe) -> Task<Void, any Error> {
+        Task(executorPreference: DedicatedExecutor.shared) {
+            try await M100Reader(configuration: config, logger: logger).run(into: probe.sink)
+        }
+    }
+
+    @Test("tags at a set rate, with error frames (no tag, and another code), garbage and a truncated frame between them, all arrive; stop-polling on shutdown")
     func streamAndStop() async throws {
         let path = try Self.link()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
@@ -81,6 +89,7 @@ struct M100ReaderTests {
             case 3: chunks.append(.bytes(bytes("BB01FF000115167E"))) // no tag this round
             case 5: chunks.append(.bytes([0x00, 0xFF, 0x42, 0xBB, 0x13, 0x7E])) // line noise, a stray header among it
             case 7: chunks.append(.bytes(Array(noticeBytes(epc: Self.epc(9_999)).prefix(11)))) // cut off mid-frame
+            case 8: chunks.append(.bytes(bytes("BB01FF0001090A7E"))) // another error code: logged once, polling goes on
             default: break
             }
             chunks.append(.pause(milliseconds: 5)) // 200 tags a second
@@ -92,7 +101,7 @@ struct M100ReaderTests {
         let probe = SinkProbe()
         let config = M100ReaderConfig(path: path, baud: 115_200, pollingRounds: 10_000, retryInterval: .milliseconds(200), antenna: 3,
                                       restartAfterSilence: .seconds(30))
-        let task = Task { try await M100Reader(configuration: config, logger: Self.logger).run(into: probe.sink) }
+        let task = Self.start(config, into: probe)
         #expect(await eventually { probe.reads.count >= 60 })
 
         let reads = probe.reads
@@ -110,10 +119,53 @@ struct M100ReaderTests {
         let cancelled = ContinuousClock.now
         task.cancel()
         _ = await task.result
-        // Generous on purpose: this checks that shutdown finishes, not how fast a loaded machine schedules it.
-        #expect(ContinuousClock.now - cancelled < .seconds(10))
         #expect(await eventually { emulator.observed.withLock { $0.stopCommands } == 1 })
+        // Timed on the emulator's thread, which sees the stop-polling command the driver sends on its way out:
+        // within one read timeout (250 ms) plus scheduling slack, whatever the global pool is doing.
+        let stopped = try #require(emulator.observed.withLock { $0.firstStop })
+        #expect(stopped - cancelled < .seconds(2))
         #expect(probe.reads.count == 60)
+    }
+
+    @Test("a reader still polling before the port is opened (its bytes meet the pty's cooked defaults: echo, ^C, XON/XOFF) leaves nothing behind once the driver has the port raw")
+    func streamingBeforeOpen() async throws {
+        let path = try Self.link()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let emulator = M100Emulator(link: path)
+        emulator.onStart((100..<110).map { .bytes(noticeBytes(epc: Self.epc($0))) })
+        try emulator.plug()
+        defer { emulator.unplug() }
+        // Software flow control left on by an earlier user of the port, which cfmakeraw alone would keep.
+        emulator.addPortInputFlags(tcflag_t(IXOFF | IXANY))
+        // Nobody has the port open: a cooked line discipline takes these, and each EPC ends its output with XOFF.
+        emulator.sendUnsolicited((0..<20).map { .bytes(noticeBytes(epc: Self.epc($0))) })
+        #expect(await eventually { emulator.observed.withLock { $0.unsolicitedSent } == 1 })
+        // The port really was cooked when they arrived: canonical, echoing, with signals and XON/XOFF.
+        let cooked = emulator.portSettings()
+        #expect(cooked.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == tcflag_t(ICANON | ECHO | ISIG))
+        #expect(cooked.c_iflag & tcflag_t(IXON) == tcflag_t(IXON))
+
+        let probe = SinkProbe()
+        let config = M100ReaderConfig(path: path, baud: 57_600, retryInterval: .milliseconds(200), restartAfterSilence: .seconds(30))
+        let task = Self.start(config, into: probe)
+        // The driver's start command gets through (raw mode ends the XOFF), and every frame after it arrives;
+        // what came before it was listening is stale and flushed at open.
+        #expect(await eventually { probe.reads.count >= 10 })
+        #expect(probe.reads.map(\.tag.bytes) == (100..<110).map(Self.epc))
+        #expect(probe.states == [.connected])
+        #expect(emulator.observed.withLock { $0.startCommands } == 1)
+        var raw = emulator.portSettings()
+        #expect(raw.c_lflag & tcflag_t(ICANON | ECHO | ISIG | IEXTEN) == 0)
+        #expect(raw.c_iflag & tcflag_t(IXON | IXOFF | IXANY | ICRNL | INLCR | IGNCR | ISTRIP) == 0)
+        #expect(raw.c_oflag & tcflag_t(OPOST) == 0)
+        // 8N1 at the configured speed, no hardware flow control, modem lines ignored.
+        let line: tcflag_t = tcflag_t(CSIZE) | tcflag_t(PARENB) | tcflag_t(CSTOPB) | tcflag_t(CRTSCTS) | tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        let eightN1: tcflag_t = tcflag_t(CS8) | tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        #expect(raw.c_cflag & line == eightN1)
+        #expect(cfgetispeed(&raw) == speed_t(B57600) && cfgetospeed(&raw) == speed_t(B57600))
+        task.cancel()
+        _ = await task.result
+        #expect(await eventually { emulator.observed.withLock { $0.stopCommands } == 1 })
     }
 
     @Test("the port vanishing is reported as disconnected; when it comes back, polling starts again")
@@ -127,7 +179,7 @@ struct M100ReaderTests {
 
         let probe = SinkProbe()
         let config = M100ReaderConfig(path: path, retryInterval: .milliseconds(200), restartAfterSilence: .seconds(30))
-        let task = Task { try await M100Reader(configuration: config, logger: Self.logger).run(into: probe.sink) }
+        let task = Self.start(config, into: probe)
         #expect(await eventually { probe.reads.count == 5 })
 
         emulator.unplug()
@@ -160,7 +212,7 @@ struct M100ReaderTests {
 
         let probe = SinkProbe()
         let config = M100ReaderConfig(path: path, pollingRounds: 3, restartAfterSilence: .milliseconds(300))
-        let task = Task { try await M100Reader(configuration: config, logger: Self.logger).run(into: probe.sink) }
+        let task = Self.start(config, into: probe)
         #expect(await eventually { probe.reads.count == 2 })
         #expect(emulator.observed.withLock { $0.pollingRounds.prefix(2) } == [3, 3])
         task.cancel()
@@ -173,7 +225,7 @@ struct M100ReaderTests {
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let probe = SinkProbe()
         let config = M100ReaderConfig(path: path, retryInterval: .milliseconds(100), restartAfterSilence: .seconds(30))
-        let task = Task { try await M100Reader(configuration: config, logger: Self.logger).run(into: probe.sink) }
+        let task = Self.start(config, into: probe)
         #expect(await eventually { probe.states == [.error] })
         #expect(probe.statuses.first?.message == "serial reader \(path) not found; retrying every 100ms")
         try await Task.sleep(for: .milliseconds(600)) // the device stays away through several retries
@@ -195,7 +247,7 @@ struct M100ReaderTests {
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         let probe = SinkProbe()
         let config = M100ReaderConfig(path: path, retryInterval: .milliseconds(100))
-        let task = Task { try await M100Reader(configuration: config, logger: Self.logger).run(into: probe.sink) }
+        let task = Self.start(config, into: probe)
         #expect(await eventually { probe.states == [.error] })
         #expect(probe.statuses.first?.message?.contains("is not a serial port") == true)
         task.cancel()

@@ -16,7 +16,8 @@ struct EmulatedBadgeReaderTests {
 
     static func expectPromptStop(_ result: UMockdevHarness.Result) {
         #expect(result.stopped?["complete"] == "true")
-        // A stop is noticed within one interrupt-transfer timeout (500 ms), plus scheduling slack.
+        // A stop is noticed within one round of event handling (100 ms), plus 250 ms for a transfer the device
+        // does not give back, plus scheduling slack.
         #expect((Int(result.stopped?["cancelMillis"] ?? "") ?? .max) < 1_500)
     }
 
@@ -45,6 +46,21 @@ struct EmulatedBadgeReaderTests {
         let devices = result.events("device").map { "\($0["id"] ?? "")@\($0["port"] ?? "") bus \($0["bus"] ?? "") address \($0["address"] ?? "") keyboard \($0["keyboard"] ?? "")" }
         #expect(devices.contains("08ff:0009@1-1 bus 1 address 2 keyboard true"))
         #expect(devices.contains { $0.hasPrefix("1d6b:0002@") && $0.hasSuffix("keyboard false") })
+    }
+
+    @Test("a reader no kernel driver has bound is claimed without a detach, and nothing is reattached on close")
+    func noKernelDriver() async throws {
+        var door = Self.door
+        door.kernelDriver = false
+        let result = try await UMockdevHarness.run(Scenario(
+            devices: [door],
+            steps: [.await(Self.connected), .reports(device: "door", Keys.type("3330001"))],
+            plan: ChildPlan(readers: [.init(name: "door-badge", zone: "entrance", options: ["device": "08ff:0009"])],
+                            stopCards: ["3330001"])))
+
+        #expect(result.cards() == ["3330001"])
+        #expect(Self.handOver(result, "door") == ["plugged", "claim", "release"])
+        Self.expectPromptStop(result)
     }
 
     @Test("two readers on two ports, each with its own zone and source")
@@ -179,6 +195,67 @@ struct EmulatedBadgeReaderTests {
         #expect(statuses.map { $0["state"] } == ["connected", "disconnected", "connected"])
         #expect(statuses.dropFirst().first?["message"] == "USB reader 08ff:0009 unplugged from 1-1; retrying every 300ms")
         #expect(Self.handOver(result, "door") == ["plugged", "detach", "claim", "unplugged", "plugged", "detach", "claim", "release", "attach"])
+        Self.expectPromptStop(result)
+    }
+
+    @Test("unplugged while the kernel loses the pending transfer: the departure still ends the read, and the reader is found again")
+    func unplugLosingTransfers() async throws {
+        let result = try await UMockdevHarness.run(Scenario(
+            devices: [Self.door],
+            steps: [
+                .await(Self.connected),
+                .reports(device: "door", Keys.type("7770001")),
+                .await(["kind": "read", "card": "7770001"]),
+                // The transfer in flight is never completed: a synchronous libusb read waits for it for ever.
+                .unplug("door", losingTransfers: true),
+                .await(["kind": "status", "state": "disconnected"]),
+                .plug("door"),
+                .await(Self.connected.merging(["count": "2"]) { $1 }),
+                .reports(device: "door", Keys.type("7770002")),
+            ],
+            plan: ChildPlan(readers: [.init(name: "door-badge", zone: "entrance", options: ["device": "08ff:0009", "retryInterval": "300ms"])],
+                            stopCards: ["7770002"], deadlineSeconds: 15)))
+
+        #expect(result.cards() == ["7770001", "7770002"])
+        #expect(result.statuses(of: "door-badge").map { $0["state"] } == ["connected", "disconnected", "connected"])
+        #expect(result.deviceLog.first { $0["op"] == "unplugged" }?["givenBack"] == "0")
+        Self.expectPromptStop(result)
+    }
+
+    @Test("a wedged endpoint that never gives its transfer back, not even when cancelled: the reader is reopened and reads on")
+    func wedgedEndpoint() async throws {
+        let result = try await UMockdevHarness.run(Scenario(
+            devices: [Self.door],
+            steps: [
+                .await(Self.connected),
+                .wedge("door"),
+                .await(["kind": "status", "state": "error"]),
+                .await(Self.connected.merging(["count": "2"]) { $1 }),
+                .reports(device: "door", Keys.type("4440001")),
+            ],
+            plan: ChildPlan(readers: [.init(name: "door-badge", zone: "entrance", options: ["device": "08ff:0009", "retryInterval": "200ms"])],
+                            stopCards: ["4440001"], deadlineSeconds: 15)))
+
+        #expect(result.cards() == ["4440001"])
+        let statuses = result.statuses(of: "door-badge")
+        #expect(statuses.map { $0["state"] } == ["connected", "error", "connected"])
+        #expect(statuses.dropFirst().first?["message"] == "USB reader 08ff:0009 at 1-1 stopped answering; reopening, retrying every 200ms")
+        // The idle transfer was cancelled, the cancellation ignored, and the interface handed back before the reopen.
+        #expect(Self.handOver(result, "door") == ["plugged", "detach", "claim", "release", "attach", "detach", "claim", "release", "attach"])
+        #expect(result.deviceOps("door").contains("discard-ignored"))
+        Self.expectPromptStop(result)
+    }
+
+    @Test("stopping while the transfer is wedged does not wait for it: the stop is prompt and the interface is handed back")
+    func stopWhileWedged() async throws {
+        let result = try await UMockdevHarness.run(Scenario(
+            devices: [Self.door],
+            steps: [.await(Self.connected), .wedge("door"), .awaitDevice("door", op: "discard-ignored"), .stopChild],
+            plan: ChildPlan(readers: [.init(name: "door-badge", zone: "entrance", options: ["device": "08ff:0009"])], stopCards: [])))
+
+        #expect(result.statuses(of: "door-badge").map { $0["state"] } == ["connected"])
+        #expect(Self.handOver(result, "door") == ["plugged", "detach", "claim", "release", "attach"])
+        #expect(result.deviceOps("door").contains("discard-ignored"))
         Self.expectPromptStop(result)
     }
 

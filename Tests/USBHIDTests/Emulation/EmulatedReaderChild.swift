@@ -48,7 +48,7 @@ struct EmulatedReaderChild {
         }
         let tasks = zip(readers, sinks).map { reader, sink in Task { try await reader.run(into: sink) } }
 
-        let complete = await log.wait(forCards: Set(plan.stopCards), timeout: plan.deadlineSeconds)
+        let complete = await log.wait(forCards: Set(plan.stopCards), orFile: plan.stopFile, timeout: plan.deadlineSeconds)
         let cancelled = ContinuousClock.now
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.result }
@@ -77,14 +77,17 @@ final class EventLog: Sendable {
         }
     }
 
-    /// Waits until every card in `cards` was read, or the deadline passes.
-    func wait(forCards cards: Set<String>, timeout: Double) async -> Bool {
+    /// Waits until every card in `cards` was read or `stopFile` exists, or the deadline passes.
+    func wait(forCards cards: Set<String>, orFile stopFile: String, timeout: Double) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1_000))
+        let done = {
+            self.state.withLock { !cards.isEmpty && cards.isSubset(of: $0.cards) } || FileManager.default.fileExists(atPath: stopFile)
+        }
         while ContinuousClock.now < deadline {
-            if state.withLock({ cards.isSubset(of: $0.cards) }) { return true }
+            if done() { return true }
             try? await Task.sleep(for: .milliseconds(10))
         }
-        return state.withLock { cards.isSubset(of: $0.cards) }
+        return done()
     }
 }
 

@@ -4,12 +4,16 @@
 /// it into the run's work directory. It builds a umockdev testbed, answers the usbdevfs ioctls
 /// libusb sends (submit, reap, discard, claim, release, get-driver, detach, attach), plays the
 /// scenario's steps, and runs the child test process under the testbed.
+///
+/// Besides a faithful unplug (every pending URB given back with -ESHUTDOWN, as the kernel does), it
+/// can model the faults that hang libusb's synchronous calls: an unplug that loses the pending URBs,
+/// and a wedged endpoint whose URBs are never given back, not even when discarded.
 enum EmulatorScript {
     static let source = #"""
 # Emulated USB HID badge readers for the USBHID driver tests.
 # Run with the system python3 (it has gi) under LD_PRELOAD=libumockdev-preload.so.0: the testbed's
 # uevents (plug, unplug) are built from its sysfs, which this process only sees through the preload.
-import errno, gc, json, os, shutil, struct, subprocess, sys, time
+import errno, gc, json, os, shutil, struct, subprocess, sys, threading, time
 
 import gi
 gi.require_version('UMockdev', '1.0')
@@ -36,10 +40,14 @@ scenario = json.load(open(sys.argv[1]))
 device_log = open(scenario['deviceLog'], 'a', buffering=1)
 
 
+logged = set()
+
+
 def log(device, op, **extra):
     entry = {'device': device, 'op': op, 't': '%.3f' % time.monotonic()}
     entry.update({key: str(value) for key, value in extra.items()})
     device_log.write(json.dumps(entry) + '\n')
+    logged.add((device, op))
 
 
 class BadgeReader(UMockdev.IoctlBase):
@@ -55,23 +63,47 @@ class BadgeReader(UMockdev.IoctlBase):
         self.reports = []
         # usbfs keeps URBs per open file: one client never reaps another's.
         self.clients = {}
+        # umockdev answers ioctls on its own thread while steps run on the main loop; the kernel's
+        # disconnect is atomic with respect to submissions, so unplugging and answering take turns.
+        self.lock = threading.RLock()
 
     def queue(self, reports):
-        self.reports.extend(bytes.fromhex(report) for report in reports)
+        with self.lock:
+            self.reports.extend(bytes.fromhex(report) for report in reports)
+
+    def pending(self):
+        with self.lock:
+            return list(self.reports)
 
     def urbs(self, client):
-        return self.clients.setdefault(client, {'inflight': [], 'completed': []})
+        return self.clients.setdefault(client, {'inflight': [], 'completed': [], 'wedged': False})
 
-    def unplug(self):
-        self.gone = True
-        # On disconnect the host controller gives back every pending URB with -ESHUTDOWN.
-        for urbs in self.clients.values():
-            for urb, _, _ in urbs['inflight']:
-                urb.update(URB_STATUS, struct.pack('<i', -errno.ESHUTDOWN))
-                urbs['completed'].append(urb)
-            urbs['inflight'] = []
+    def unplug(self, lose=False):
+        with self.lock:
+            self.gone = True
+            given_back = 0
+            for urbs in self.clients.values():
+                if not lose:
+                    # On disconnect the host controller gives back every pending URB with -ESHUTDOWN.
+                    for urb, _, _ in urbs['inflight']:
+                        urb.update(URB_STATUS, struct.pack('<i', -errno.ESHUTDOWN))
+                        urbs['completed'].append(urb)
+                        given_back += 1
+                urbs['inflight'] = []
+            return given_back
+
+    def wedge(self):
+        """The URBs of every open file stop moving: none is completed or given back, even when discarded."""
+        with self.lock:
+            for urbs in self.clients.values():
+                urbs['wedged'] = True
 
     def do_handle_ioctl(self, client):
+        with self.lock:
+            return self.handle(client)
+
+    def handle(self, client):
+        self.urbs(client)  # known from its first ioctl on, so a wedge reaches a file that has not submitted yet
         request = client.get_request()
         arg = client.get_arg()
         if self.gone:
@@ -119,7 +151,7 @@ class BadgeReader(UMockdev.IoctlBase):
             urb = arg.resolve(0, URB_SIZE)
             kind, endpoint, _, _, _, length = struct.unpack_from('<BBxxiIxxxxQi', bytes(urb.retrieve()), 0)
             buffer = urb.resolve(URB_BUFFER, length)
-            if kind == URB_TYPE_CONTROL:
+            if kind == URB_TYPE_CONTROL and not self.urbs(client)['wedged']:
                 self.urbs(client)['completed'].append(self.control(urb, buffer, length))
             else:
                 self.urbs(client)['inflight'].append((urb, buffer, length))
@@ -128,6 +160,10 @@ class BadgeReader(UMockdev.IoctlBase):
             address = struct.unpack('<Q', bytes(arg.retrieve())[:8])[0]
             urbs = self.urbs(client)
             for index, (urb, _, _) in enumerate(urbs['inflight']):
+                if urb.client_addr == address and urbs['wedged']:
+                    log(self.name, 'discard-ignored')
+                    client.complete(0, 0)
+                    return True
                 if urb.client_addr == address:
                     del urbs['inflight'][index]
                     urb.update(URB_STATUS, struct.pack('<i', -errno.ENOENT))
@@ -166,7 +202,7 @@ class BadgeReader(UMockdev.IoctlBase):
     def reap(self, client, arg):
         slot = arg.resolve(0, 8)
         urbs = self.urbs(client)
-        if not urbs['completed'] and not self.gone and urbs['inflight'] and self.reports:
+        if not urbs['completed'] and not self.gone and not urbs['wedged'] and urbs['inflight'] and self.reports:
             urb, buffer, length = urbs['inflight'].pop(0)
             report = self.reports.pop(0)[:length]
             buffer.update(0, report)
@@ -184,7 +220,8 @@ class BadgeReader(UMockdev.IoctlBase):
 
 testbed = UMockdev.Testbed.new()
 root = testbed.get_root_dir()
-testbed.add_from_string(scenario['hub'])
+if scenario.get('hub'):
+    testbed.add_from_string(scenario['hub'])
 specs = {spec['id']: spec for spec in scenario['devices']}
 readers = {}
 retired = []
@@ -206,12 +243,12 @@ def plug(name):
     assert testbed.add_from_string(spec['description'])
 
 
-def unplug(name):
+def unplug(name, lose=False):
     spec = specs[name]
-    readers[name].unplug()
+    given_back = readers[name].unplug(lose)
     testbed.remove_device(spec['interfaceSyspath'])
     testbed.remove_device(spec['syspath'])
-    log(name, 'unplugged')
+    log(name, 'unplugged', givenBack=given_back, lost=lose)
 
 
 for spec in scenario['devices']:
@@ -247,12 +284,19 @@ def advance():
             if 'plug' in step:
                 plug(step['plug'])
             if 'unplug' in step:
-                unplug(step['unplug'])
+                unplug(step['unplug'], step.get('lose', False))
+            if 'wedge' in step:
+                readers[step['wedge']].wedge()
+                log(step['wedge'], 'wedged')
+            if 'stopChild' in step:
+                open(scenario['childStopFile'], 'w').close()
             if 'reports' in step:
                 readers[step['device']].queue(step['reports'])
-        if 'reports' in step and readers[step['device']].reports:
+        if 'reports' in step and readers[step['device']].pending():
             return
         if 'await' in step and not seen(step['await']):
+            return
+        if 'awaitDevice' in step and (step['awaitDevice'], step['op']) not in logged:
             return
         if 'idle' in step and time.monotonic() - state['started'] < float(step['idle']):
             return
@@ -263,18 +307,29 @@ def advance():
 
 
 environment = dict(os.environ, UMOCKDEV_DIR=root)
-environment.update(scenario['childEnvironment'])
+environment.update(scenario.get('childEnvironment', {}))
 output = open(scenario['childOutput'], 'w')
 child = subprocess.Popen(scenario['child'], env=environment, stdout=output, stderr=subprocess.STDOUT)
+log('-', 'child', pid=child.pid)
 deadline = time.monotonic() + float(scenario['timeout'])
 loop = GLib.MainLoop()
 result = {}
+
+
+def only_releases_left():
+    """The child may stop on the Enter that completes its last card, before reading the release after it."""
+    if state['index'] >= len(steps) or 'reports' not in steps[state['index']]:
+        return False
+    step = steps[state['index']]
+    return all(report == bytes(len(report)) for report in readers[step['device']].pending())
 
 
 def tick():
     advance()
     code = child.poll()
     if code is not None:
+        if only_releases_left():
+            state['index'] += 1
         result['code'] = code
         loop.quit()
         return False

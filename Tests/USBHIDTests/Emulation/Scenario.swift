@@ -10,18 +10,29 @@ struct Scenario {
         case idle(Double)
         /// Wait until the child has logged an event with these fields (`count` times).
         case await([String: String])
+        /// Wait until the emulated reader `device` has logged `op` (see ``UMockdevHarness/Result/deviceLog``).
+        case awaitDevice(String, op: String)
         /// Plug a reader in.
         case plug(String)
-        /// Pull a reader out.
-        case unplug(String)
+        /// Pull a reader out. The kernel gives every pending URB back on a disconnect; `losingTransfers`
+        /// models one that does not, so the driver's transfer is never completed.
+        case unplug(String, losingTransfers: Bool = false)
+        /// The reader's endpoint wedges for the files open on it now: their URBs are neither completed
+        /// nor given back, even when discarded. A file opened afterwards works again.
+        case wedge(String)
+        /// Ask the child to stop now, whatever it has read.
+        case stopChild
 
         var json: [String: Any] {
             switch self {
             case .reports(let device, let reports): ["device": device, "reports": reports]
             case .idle(let seconds): ["idle": seconds]
             case .await(let fields): ["await": fields]
+            case .awaitDevice(let device, let op): ["awaitDevice": device, "op": op]
             case .plug(let device): ["plug": device]
-            case .unplug(let device): ["unplug": device]
+            case .unplug(let device, let losing): ["unplug": device, "lose": losing]
+            case .wedge(let device): ["wedge": device]
+            case .stopChild: ["stopChild": true]
             }
         }
     }
@@ -49,12 +60,14 @@ struct ChildPlan: Codable {
 
     var readers: [Reader]
     var customers: [Customer] = []
-    /// The child stops once it has read every one of these cards.
+    /// The child stops once it has read every one of these cards (or when the scenario tells it to).
     var stopCards: [String]
     /// The child gives up after this long.
     var deadlineSeconds: Double = 25
     /// Where the child writes its event lines; set by the harness.
     var output = ""
+    /// The file whose appearance tells the child to stop; set by the harness.
+    var stopFile = ""
 
     static let environmentKey = "USBHID_EMULATION_PLAN"
 

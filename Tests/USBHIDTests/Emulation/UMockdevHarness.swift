@@ -55,6 +55,7 @@ enum UMockdevHarness {
 
         var plan = scenario.plan
         plan.output = file("child-events.jsonl")
+        plan.stopFile = file("child-stop")
         try JSONEncoder().encode(plan).write(to: URL(fileURLWithPath: file("plan.json")))
         try Data(EmulatorScript.source.utf8).write(to: URL(fileURLWithPath: file("emulator.py")))
         guard FileManager.default.createFile(atPath: plan.output, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
@@ -75,6 +76,7 @@ enum UMockdevHarness {
             "child": [executable, "--testing-library", "swift-testing", "--filter", "EmulatedReaderChild"],
             "childEnvironment": [ChildPlan.environmentKey: file("plan.json"), "LD_PRELOAD": preload],
             "childEvents": plan.output,
+            "childStopFile": plan.stopFile,
             "childOutput": file("child-output.txt"),
             "deviceLog": file("device-log.jsonl"),
             "timeout": timeout,
