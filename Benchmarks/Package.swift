@@ -27,5 +27,16 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The hot paths on their own, for instruction counts under valgrind (`callgrind.sh`).
+        .executableTarget(
+            name: "CallgrindHarness",
+            dependencies: [
+                .product(name: "GatewayCore", package: "rfid-pos-gateway"),
+                .product(name: "EPC", package: "rfid-pos-gateway"),
+                .product(name: "Matching", package: "rfid-pos-gateway"),
+            ],
+            path: "Benchmarks/CallgrindHarness",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

@@ -167,7 +167,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     /// Who or what a tag is; `nil` for a foreign tag.
     private func classify(_ read: TagRead) -> Subject? {
         if let customer = directory.customer(credential: read.tag) {
-            return directory.customers[Int(customer)].recognitionConsent ? .customer(customer) : .visitor
+            return directory.recognitionConsent(of: customer) ? .customer(customer) : .visitor
         }
         // An unregistered card is a person all the same: counted, never identified.
         if read.kind == .card { return .visitor }
@@ -211,7 +211,6 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             emit(.presenceEnter(event), at: read.timestamp)
             return
         }
-        let customer = directory.customers[Int(index)]
         var visit = visits[index] ?? startVisit()
         let isNew = visit.zones == 0
         visit.zones += 1
@@ -219,19 +218,21 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         emit(.presenceEnter(event), at: read.timestamp)
         let zoneName = zoneNames[Int(key.zone)]
         let reader = sourceNames[read.source] ?? "?"
-        let arrival = Arrival(token: customer.token, visit: visit.id, zone: zoneName, reader: reader,
-                              firstName: customer.firstName, tier: customer.tier)
+        let tier = directory.tier(of: index)
+        let arrival = Arrival(token: directory.token(of: index), visit: visit.id, zone: zoneName, reader: reader,
+                              firstName: directory.firstName(of: index), tier: tier)
         if isNew { emit(.customerArrival(arrival), at: read.timestamp) }
         // Only the first pass through an entrance is an arrival: one promoted while in the store is
         // not greeted as they walk out.
         if entranceZones.contains(key.zone), !visit.passedEntrance {
             visit.passedEntrance = true
-            let suppressed = lastVipAlert[customer.id].map {
+            let id = directory.id(of: index)
+            let suppressed = lastVipAlert[id].map {
                 read.timestamp.milliseconds(since: $0) < configuration.vipSuppression.milliseconds
             } ?? false
             // Once per visit, and not again within the window even across visits.
-            if customer.tier == configuration.vipTier, !suppressed {
-                lastVipAlert[customer.id] = read.timestamp
+            if tier == configuration.vipTier, !suppressed {
+                lastVipAlert[id] = read.timestamp
                 emit(.vipArrival(arrival), at: read.timestamp)
             }
         }
@@ -273,14 +274,14 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         switch subject {
         case .customer(let index):
             event.subject = .customer
-            event.token = directory.customers[Int(index)].token
+            event.token = directory.token(of: index)
         case .visitor:
             event.subject = .visitor
         case .item(let product, let gtin):
             event.subject = .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = Self.gtinText(gtin)
-            event.product = directory.products[Int(product)].name
+            event.product = directory.name(ofProduct: product)
         case .tag(let gtin):
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
@@ -290,7 +291,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             event.subject = product == nil ? .tag : .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
-            event.product = product.map { directory.products[Int($0)].name }
+            event.product = product.map(directory.name(ofProduct:))
             event.sold = true
         }
         return event
@@ -315,11 +316,12 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     /// Enriches a sale with catalogue names and the customer's token, and publishes it.
     public func process(transaction: PosTransaction, from source: UInt16) {
         local.transactions &+= 1
-        let token = transaction.loyaltyID.flatMap { directory.customer(loyaltyID: $0)?.token }
+        let token = transaction.loyaltyID.flatMap(directory.customerIndex(loyaltyID:)).map(directory.token(of:))
         let lines = transaction.lines.map { line -> EnrichedTransaction.Line in
-            let product = line.gtin.flatMap(UInt64.init).flatMap(directory.product(gtin:)).map { directory.products[Int($0)] }
+            let product = line.gtin.flatMap(UInt64.init).flatMap(directory.product(gtin:))
             return EnrichedTransaction.Line(number: line.number, kind: line.kind, gtin: line.gtin, itemId: line.itemID,
-                                            description: line.description, product: product?.name, category: product?.category,
+                                            description: line.description, product: product.map(directory.name(ofProduct:)),
+                                            category: product.flatMap(directory.category(ofProduct:)),
                                             quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, discount: line.discount)
         }
         let enriched = EnrichedTransaction(
@@ -408,24 +410,23 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     /// Re-resolves every present tag against the new directory, keeping visits by customer id.
     private func swap(to replacement: Directory) {
         let old = directory
-        var newIndex: [String: Int32] = [:]
-        for (index, customer) in replacement.customers.enumerated() { newIndex[customer.id] = Int32(index) }
+        // By customer id: positions change between loads. Only the customers present now are looked up.
+        func moved(_ index: Int32) -> Int32? {
+            guard let moved = replacement.customerIndex(id: old.id(of: index)), replacement.recognitionConsent(of: moved) else { return nil }
+            return moved
+        }
         var remappedVisits: [Int32: Visit] = [:]
         for (index, visit) in visits {
             // An erased customer's visit, or one whose recognition consent was withdrawn, ends here unrecorded:
             // nothing more is published under their token, and a later visit with consent starts afresh.
-            if let moved = newIndex[old.customers[Int(index)].id], replacement.customers[Int(moved)].recognitionConsent {
-                remappedVisits[moved] = visit
-            }
+            if let moved = moved(index) { remappedVisits[moved] = visit }
         }
         visits = remappedVisits
         directory = replacement
         presence.remapSubjects { key, subject in
             switch subject {
             case .customer(let index):
-                guard let moved = newIndex[old.customers[Int(index)].id],
-                      replacement.customers[Int(moved)].recognitionConsent else { return .visitor }
-                return .customer(moved)
+                return moved(index).map { .customer($0) } ?? .visitor
             case .item(_, let gtin):
                 return replacement.product(gtin: gtin).map { .item($0, gtin: gtin) } ?? .tag(gtin: gtin)
             case .tag(let gtin):
@@ -434,7 +435,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
                 return subject
             }
         }
-        logger.info("directory reloaded", metadata: ["customers": "\(replacement.customers.count)", "products": "\(replacement.products.count)"])
+        logger.info("directory reloaded", metadata: ["customers": "\(replacement.customerCount)", "products": "\(replacement.productCount)"])
     }
 
     /// Flushes the sink after a busy round.

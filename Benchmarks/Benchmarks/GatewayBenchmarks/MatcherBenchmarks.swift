@@ -9,6 +9,8 @@ enum MatcherFixture {
     nonisolated(unsafe) static var directory = Directory()
     nonisolated(unsafe) static var credentials: [TagID] = []
     nonisolated(unsafe) static var gtins: [UInt64] = []
+    /// Item tags: what every tag new to a zone is looked up as first, and is not.
+    nonisolated(unsafe) static var items: [TagID] = []
 
     /// Customer `i`'s tag credential (a 96-bit non-GS1 EPC, as loyalty key fobs carry).
     static func credential(_ i: Int) -> String { "E2801160600002" + hex(UInt64(i), digits: 10) }
@@ -24,7 +26,9 @@ enum MatcherFixture {
     static func build() {
         guard directory.customers.isEmpty else { return }
         let customers = (0..<size).map { i in
-            Directory.Customer(id: "C\(i)", token: "tok-\(hex(UInt64(i) &* 0x9E37_79B9, digits: 16))", firstName: "Name\(i % 997)",
+            // Tokens of 32 hex digits, as the gateway's tokenizer makes them.
+            Directory.Customer(id: "C\(i)", token: (hex(UInt64(i) &* 0x9E37_79B9_7F4A_7C15, digits: 16) + hex(UInt64(i) &* 0xC2B2_AE3D_27D4_EB4F, digits: 16)).lowercased(),
+                               firstName: "Name\(i % 997)",
                                tier: i % 50 == 0 ? "vip" : "regular", recognitionConsent: i % 10 != 0, credentials: [credential(i)])
         }
         let products = (0..<size).map { i in
@@ -36,6 +40,10 @@ enum MatcherFixture {
         credentials = (0..<65_536).map { _ in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return TagID(hex: credential(Int(state >> 33) % size))!
+        }
+        items = (0..<65_536).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Fixtures.itemTag(serial: state >> 26)
         }
         gtins = (0..<65_536).map { _ in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -53,6 +61,16 @@ func registerMatcherBenchmarks() {
     Benchmark("Matcher customer(credential:), 1M+1M loaded", configuration: config) { benchmark in
         let directory = MatcherFixture.directory
         let probes = MatcherFixture.credentials
+        var i = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(directory.customer(credential: probes[i & 65_535]))
+            i &+= 1
+        }
+    }
+
+    Benchmark("Matcher customer(credential:) of an item tag (a miss), 1M+1M loaded", configuration: config) { benchmark in
+        let directory = MatcherFixture.directory
+        let probes = MatcherFixture.items
         var i = 0
         for _ in benchmark.scaledIterations {
             blackHole(directory.customer(credential: probes[i & 65_535]))

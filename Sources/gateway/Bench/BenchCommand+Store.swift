@@ -23,8 +23,9 @@ extension BenchCommand {
         for (name, location) in stores {
             progress("store ingest into \(location) (batches of \(bench.batchSize) beside one event per transaction)")
             let rates = try await withEventStore(location, logger: logger) { store in try await bench.ingest(into: store) }
-            report.add("store.\(name)_events_per_s", rates.batched, "events/s", atLeast: 100_000)
-            report.add("store.\(name)_single_row_events_per_s", rates.single, "events/s")
+            report.add("store.\(name)_batched_events_per_s", rates.batched, "events/s", atLeast: 100_000)
+            report.add("store.\(name)_batch_size", Double(bench.batchSize), "events")
+            report.add("store.\(name)_single_events_per_s", rates.single, "events/s")
             report.add("store.\(name)_batched_vs_single", rates.batched / rates.single, "×")
         }
     }

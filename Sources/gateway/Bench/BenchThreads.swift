@@ -107,6 +107,7 @@ final class SubscriberThread: @unchecked Sendable {
     private let allDelivered = Atomic<UInt64>(0)
     private let countedDelivered = Atomic<UInt64>(0)
     private let countedEnters = Atomic<UInt64>(0)
+    private let firstSeqSeen = Atomic<UInt64>(0)
     // Touched by the thread only until `stop()` returns.
     private(set) var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private(set) var lastReceiptNanos: UInt64 = 0
@@ -118,6 +119,12 @@ final class SubscriberThread: @unchecked Sendable {
 
     /// Every event delivered, warm-up ones included: what the drain compares with the publisher's count.
     var deliveredTotal: UInt64 { allDelivered.load(ordering: .acquiring) }
+    /// Events published before the subscription took effect (ZeroMQ's slow joiner): the seqs below
+    /// the first one received. They were warm-up events, never part of a measurement.
+    var lostBeforeSubscribing: UInt64 {
+        let first = firstSeqSeen.load(ordering: .acquiring)
+        return first > 0 ? first - 1 : 0
+    }
     /// Events of the measured reads (warm-up tags excluded).
     var delivered: UInt64 { countedDelivered.load(ordering: .acquiring) }
     /// `presence.enter` events of the measured reads: one per unique tag.
@@ -143,6 +150,7 @@ final class SubscriberThread: @unchecked Sendable {
             // Receipt: when the subscriber hands the batch over, decoded, as an application would get it.
             let received = monotonicNanos()
             lastReceiptNanos = received
+            if firstSeqSeen.load(ordering: .relaxed) == 0 { firstSeqSeen.store(events[0].seq, ordering: .releasing) }
             for event in events {
                 allDelivered.add(1, ordering: .relaxed)
                 var serial: UInt64?

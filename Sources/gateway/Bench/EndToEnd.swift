@@ -146,7 +146,7 @@ struct EndToEndBench {
         await runner.stop()
         let published = publisher.statistics.published
         let drainDeadline = monotonicNanos() + 10_000_000_000
-        while listener.deliveredTotal < published && monotonicNanos() < drainDeadline { usleep(1_000) }
+        while listener.deliveredTotal + listener.lostBeforeSubscribing < published && monotonicNanos() < drainDeadline { usleep(1_000) }
         listener.stop()
         let after = ProcessStats.now()
         let lastReceipt = max(listener.lastReceiptNanos, pushedUntil)
@@ -169,7 +169,8 @@ struct EndToEndBench {
         result.unencodable = statistics.unencodable
         result.journalFailures = statistics.journalFailures
         result.missingAtSubscriber = subscriber.statistics.missing
-        result.undelivered = published > listener.deliveredTotal ? published - listener.deliveredTotal : 0
+        let accounted = listener.deliveredTotal + listener.lostBeforeSubscribing
+        result.undelivered = published > accounted ? published - accounted : 0
         publisher.close()
         subscriber.close()
         return result

@@ -113,47 +113,115 @@ struct MicroBench {
 
     // MARK: EPC
 
-    /// Nanoseconds per SGTIN-96 → GTIN + serial on the pipeline's register fast path.
-    func sgtin96FastPathNanos() -> Double {
-        let tags = SyntheticTags()
-        let pool = (0..<1_024).map { tags.tag(serial: UInt64($0) &* 2_654_435_761) }
-        var checksum: UInt64 = 0
-        let start = monotonicNanos()
-        for i in 0..<decodes {
-            let tag = pool[i & 1_023]
-            if let sgtin = SGTIN96(high: tag.leadingWord, low: UInt32(truncatingIfNeeded: tag.bits(at: 64, count: 32))) {
-                checksum &+= sgtin.gtinValue &+ sgtin.serial
-            }
-        }
-        let elapsed = monotonicNanos() - start
-        consume(checksum)
-        return Double(elapsed) / Double(decodes)
+    /// Time and Swift heap allocations per read of one way of decoding.
+    struct DecodeFigure {
+        /// Nanoseconds per read.
+        var nanos: Double
+        /// Allocations per read, `nil` where they cannot be counted (see ``AllocationCounter``).
+        var allocationsPerRead: Double?
     }
 
-    /// The baseline: the general TDS decoder, to a GTIN-14 string.
-    func sgtin96GeneralNanos() -> Double {
-        let tags = SyntheticTags()
-        let pool = (0..<1_024).map { tags.tag(serial: UInt64($0) &* 2_654_435_761) }
-        let n = max(1_000, decodes / 100)
-        var checksum = 0
+    /// Runs `decode` over a spread of inputs: timed first, then once more with allocations counted
+    /// (the counter is out of the way while timing).
+    private func measureDecode<Input>(_ inputs: [Input], reads: Int, _ decode: (Input) -> UInt64) -> DecodeFigure {
+        precondition(inputs.count == 1_024)
+        var checksum: UInt64 = 0
         let start = monotonicNanos()
-        for i in 0..<n {
-            if case .tag(let epc)? = try? EPC.decode(BenchTagBits(tag: pool[i & 1_023])) { checksum &+= epc.identity.gtin14?.utf8.count ?? 0 }
-        }
+        for i in 0..<reads { checksum &+= decode(inputs[i & 1_023]) }
         let elapsed = monotonicNanos() - start
+        let counted = max(1_024, min(reads, 100_000))
+        let allocations = AllocationCounter.count {
+            for i in 0..<counted { checksum &+= decode(inputs[i & 1_023]) }
+        }
         consume(checksum)
-        return Double(elapsed) / Double(n)
+        return DecodeFigure(nanos: Double(elapsed) / Double(reads), allocationsPerRead: allocations.map { Double($0) / Double(counted) })
+    }
+
+    /// 1,024 item tags with serials spread so the branch predictor cannot learn one value.
+    private static func itemTags() -> [TagID] {
+        let tags = SyntheticTags()
+        return (0..<1_024).map { tags.tag(serial: UInt64($0) &* 2_654_435_761) }
+    }
+
+    /// SGTIN-96 → GTIN + serial on the pipeline's register fast path, from the read's bits.
+    func sgtin96FastPath() -> DecodeFigure {
+        measureDecode(Self.itemTags(), reads: decodes) { tag in
+            guard let sgtin = SGTIN96(high: tag.leadingWord, low: UInt32(truncatingIfNeeded: tag.bits(at: 64, count: 32))) else { return 0 }
+            return sgtin.gtinValue &+ sgtin.serial
+        }
+    }
+
+    /// SGTIN-96 hex text → GTIN + serial with ``SGTIN96/init(hex:)``: the same fast path from the hex digits.
+    func sgtin96HexFastPath() -> DecodeFigure {
+        measureDecode(Self.itemTags().map(\.hex), reads: decodes) { hex in
+            guard let sgtin = SGTIN96(hex: hex) else { return 0 }
+            return sgtin.gtinValue &+ sgtin.serial
+        }
+    }
+
+    /// The baseline: hex → the general TDS decoder → the pure-identity URI → parsed back → GTIN-14 and serial as numbers.
+    func sgtin96URIBaseline() -> DecodeFigure {
+        measureDecode(Self.itemTags().map(\.hex), reads: max(10_000, decodes / 200)) { hex in
+            guard case .tag(let tag)? = try? EPC.decode(hex: hex),
+                  let identity = try? EPCIdentity(pureIdentityURI: tag.identity.pureIdentityURI),
+                  let gtin = identity.gtin14.flatMap({ UInt64($0) }), identity.components.count == 3,
+                  let serial = UInt64(identity.components[2]) else { return 0 }
+            return gtin &+ serial
+        }
+    }
+
+    /// The general TDS decoder from the read's bits, to a GTIN-14 string.
+    func sgtin96GeneralNanos() -> Double {
+        measureDecode(Self.itemTags(), reads: max(10_000, decodes / 100)) { tag in
+            guard case .tag(let epc)? = try? EPC.decode(BenchTagBits(tag: tag)) else { return 0 }
+            return UInt64(epc.identity.gtin14?.utf8.count ?? 0)
+        }.nanos
     }
 
     // MARK: Matcher
 
-    /// The directory's resident size and lookup times with `directorySize` customers and products.
-    func matcher() -> (residentMiB: Double, buildSeconds: Double, credentialP50: Double, gtinP50: Double) {
-        let before = ProcessStats.residentBytes()
-        let start = monotonicNanos()
-        let directory = Self.makeDirectory(size: directorySize)
-        let buildSeconds = Double(monotonicNanos() - start) / 1e9
-        let resident = Double(ProcessStats.residentBytes() - before) / 1_048_576
+    /// The matcher's figures: the compact ``Directory`` beside ``DictionaryDirectory``, the first design, on the same data.
+    struct MatcherFigures {
+        var residentMiB = 0.0
+        var allocatedMiB = 0.0
+        var buildSeconds = 0.0
+        var credentialP50 = 0.0
+        var missP50 = 0.0
+        var gtinP50 = 0.0
+        var baselineResidentMiB = 0.0
+        var baselineBuildSeconds = 0.0
+        var baselineCredentialP50 = 0.0
+        var baselineGtinP50 = 0.0
+    }
+
+    /// Resident bytes once the allocator has handed its free pages back, so a delta counts what is still in use.
+    private static func residentAfterTrim() -> Int {
+        mallocTrim?(0)
+        return ProcessStats.residentBytes()
+    }
+
+    /// glibc's `malloc_trim`, which the Glibc module does not import; `nil` on another C library.
+    nonisolated(unsafe) private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
+
+    /// Both directories' resident size and lookup times with `directorySize` customers and products.
+    func matcher() -> MatcherFigures {
+        var figures = MatcherFigures()
+        let base = Self.residentAfterTrim()
+        var start = monotonicNanos()
+        // The inputs are temporaries: a running gateway drops its master data once the directory is built.
+        let directory = Directory(customers: Self.makeCustomers(size: directorySize), products: Self.makeProducts(size: directorySize))
+        figures.buildSeconds = Double(monotonicNanos() - start) / 1e9
+        let compact = Self.residentAfterTrim()
+        figures.residentMiB = Double(compact - base) / 1_048_576
+        figures.allocatedMiB = Double(directory.allocatedBytes) / 1_048_576
+        start = monotonicNanos()
+        let baseline = DictionaryDirectory(customers: Self.makeCustomers(size: directorySize), products: Self.makeProducts(size: directorySize))
+        figures.baselineBuildSeconds = Double(monotonicNanos() - start) / 1e9
+        figures.baselineResidentMiB = Double(Self.residentAfterTrim() - compact) / 1_048_576
+
         var state: UInt64 = 0x1234_5678
         func random() -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -161,8 +229,10 @@ struct MicroBench {
         }
         let credentials = (0..<65_536).map { _ in TagID(hex: Self.credential(random()))! }
         let gtins = (0..<65_536).map { _ in Self.gtin(random()) }
+        let tags = SyntheticTags()
+        let items = (0..<65_536).map { _ in tags.tag(serial: UInt64(random())) }
         // Per-lookup times from batches of 256 random probes: a clock read per lookup would cost more than the lookup.
-        func p50(_ body: (Int) -> Int32?) -> Double {
+        func p50(expectFound: Bool, _ body: (Int) -> Int32?) -> Double {
             var perLookup: [Double] = []
             var found = 0
             for round in 0..<400 {
@@ -170,13 +240,28 @@ struct MicroBench {
                 for i in 0..<256 where body((round * 256 + i) & 65_535) != nil { found += 1 }
                 perLookup.append(Double(monotonicNanos() - start) / 256)
             }
-            precondition(found == 400 * 256, "bench: a directory lookup missed a key it holds")
+            precondition(found == (expectFound ? 400 * 256 : 0), "bench: a directory lookup gave a wrong answer")
             perLookup.sort()
             return perLookup[perLookup.count / 2]
         }
-        let credentialP50 = p50 { directory.customer(credential: credentials[$0]) }
-        let gtinP50 = p50 { directory.product(gtin: gtins[$0]) }
-        return (resident, buildSeconds, credentialP50, gtinP50)
+        figures.credentialP50 = p50(expectFound: true) { directory.customer(credential: credentials[$0]) }
+        figures.baselineCredentialP50 = p50(expectFound: true) { baseline.customer(credential: credentials[$0]) }
+        // What every item tag new to a zone costs: it is looked up as a credential first, and is none.
+        figures.missP50 = p50(expectFound: false) { directory.customer(credential: items[$0]) }
+        figures.gtinP50 = p50(expectFound: true) { directory.product(gtin: gtins[$0]) }
+        figures.baselineGtinP50 = p50(expectFound: true) { baseline.product(gtin: gtins[$0]) }
+        precondition(Self.sameAnswers(directory, baseline, probes: credentials.prefix(1_000)), "bench: the directory and its baseline disagree")
+        withExtendedLifetime((directory, baseline)) {}
+        return figures
+    }
+
+    /// Whether both directories resolve the probes to the same customer with the same token.
+    private static func sameAnswers(_ directory: Directory, _ baseline: DictionaryDirectory, probes: ArraySlice<TagID>) -> Bool {
+        probes.allSatisfy { tag in
+            let a = directory.customer(credential: tag)
+            let b = baseline.customer(credential: tag)
+            return a == b && a.map { directory.token(of: $0) == baseline.customers[Int($0)].token } ?? true
+        }
     }
 
     /// Customer `i`'s tag credential: a 96-bit non-GS1 EPC, as loyalty key fobs carry.
@@ -190,35 +275,49 @@ struct MicroBench {
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
-    static func makeDirectory(size: Int) -> Directory {
-        let customers = (0..<size).map { i in
-            Directory.Customer(id: "C\(i)", token: "tok-\(hex(UInt64(i) &* 0x9E37_79B9, digits: 16))", firstName: "Name\(i % 997)",
-                               tier: i % 50 == 0 ? "vip" : "regular", recognitionConsent: i % 10 != 0, credentials: [credential(i)])
+    /// Customers as the CRM hands them over: tokens of 32 hex digits, as ``CustomerTokenizer`` makes them.
+    static func makeCustomers(size: Int) -> [Directory.Customer] {
+        (0..<size).map { i in
+            let token = hex(UInt64(i) &* 0x9E37_79B9_7F4A_7C15, digits: 16) + hex(UInt64(i) &* 0xC2B2_AE3D_27D4_EB4F, digits: 16)
+            return Directory.Customer(id: "C\(i)", token: token.lowercased(), firstName: "Name\(i % 997)",
+                                      tier: i % 50 == 0 ? "vip" : "regular", recognitionConsent: i % 10 != 0, credentials: [credential(i)])
         }
-        let products = (0..<size).map { i in
+    }
+
+    static func makeProducts(size: Int) -> [Directory.Product] {
+        (0..<size).map { i in
             Directory.Product(gtin: String(gtin(i)), name: "Product \(i)", category: "category \(i % 200)")
         }
-        return Directory(customers: customers, products: products)
     }
 
     // MARK: Codec
 
-    /// Microseconds to encode a `presence.enter` of an item, as the publisher does for most events.
-    func encodeMicros() -> Double {
+    /// Microseconds to encode a `presence.enter` of an item, as the publisher does for most events,
+    /// and to decode it back, as every subscriber does; with Swift allocations per event.
+    func codec() -> (encodeMicros: Double, decodeMicros: Double, encodeAllocations: Double?, decodeAllocations: Double?) {
         let codec = EventCodec()
         let payload = EventPayload.presenceEnter(Presence(
             zone: "floor", reader: "floor-1", antenna: 2, subject: .item, epc: "urn:epc:id:sgtin:0614141.812345.6789",
             gtin: SyntheticTags.gtin, product: "Blue Scarf", rssi: -55.5))
+        func event(_ seq: Int) -> GatewayEvent {
+            GatewayEvent(seq: UInt64(seq + 1), gateway: "gw-bench", store: "bench", ts: Timestamp(microseconds: 1_800_000_000_000_000 + UInt64(seq)),
+                         payload: payload)
+        }
         let n = max(2_000, decodes / 200)
         var bytes = 0
-        let start = monotonicNanos()
-        for seq in 0..<n {
-            let event = GatewayEvent(seq: UInt64(seq + 1), gateway: "gw-bench", store: "bench", ts: Timestamp(microseconds: 1_800_000_000_000_000 + UInt64(seq)), payload: payload)
-            bytes &+= (try? codec.encode(event))?.body.count ?? 0
-        }
-        let elapsed = monotonicNanos() - start
-        consume(bytes)
-        return Double(elapsed) / Double(n) / 1_000
+        var start = monotonicNanos()
+        for seq in 0..<n { bytes &+= (try? codec.encode(event(seq)))?.body.count ?? 0 }
+        let encode = Double(monotonicNanos() - start) / Double(n) / 1_000
+        let encodeAllocations = AllocationCounter.count { for seq in 0..<100 { bytes &+= (try? codec.encode(event(seq)))?.body.count ?? 0 } }
+        let encoded = try! codec.encode(event(0))
+        let topic = Array(encoded.topic.utf8)
+        var seqs: UInt64 = 0
+        start = monotonicNanos()
+        for _ in 0..<n { seqs &+= (try? codec.decode(topic: topic, body: encoded.body))?.seq ?? 0 }
+        let decode = Double(monotonicNanos() - start) / Double(n) / 1_000
+        let decodeAllocations = AllocationCounter.count { for _ in 0..<100 { seqs &+= (try? codec.decode(topic: topic, body: encoded.body))?.seq ?? 0 } }
+        consume((bytes, seqs))
+        return (encode, decode, encodeAllocations.map { Double($0) / 100 }, decodeAllocations.map { Double($0) / 100 })
     }
 }
 
