@@ -31,10 +31,12 @@ func hex(_ value: UInt64, _ digits: Int) -> String {
 
 /// A directory of `size` customers and products shaped as the bench's (and a CRM's) data.
 func directory(size: Int) -> Directory {
-    let customers = (0..<size).map { i in
-        Directory.Customer(id: "C\(i)", token: (hex(UInt64(i) &* 0x9E37_79B9_7F4A_7C15, 16) + hex(UInt64(i), 16)).lowercased(),
-                           firstName: "Name\(i % 997)", tier: i % 50 == 0 ? "vip" : "regular", recognitionConsent: i % 10 != 0,
-                           credentials: ["E2801160600002" + hex(UInt64(i), 10)])
+    let customers = (0..<size).map { i -> Directory.Customer in
+        let token: String = (hex(UInt64(i) &* 0x9E37_79B9_7F4A_7C15, 16) + hex(UInt64(i), 16)).lowercased()
+        let credential: String = "E2801160600002" + hex(UInt64(i), 10)
+        let tier = i % 50 == 0 ? "vip" : "regular"
+        return Directory.Customer(id: "C\(i)", token: token, firstName: "Name\(i % 997)", tier: tier, recognitionConsent: i % 10 != 0,
+                                  credentials: [credential])
     }
     let products = (0..<size).map { i in
         Directory.Product(gtin: String(10_000_000_000_000 + UInt64(i) * 7), name: "Product \(i)", category: "category \(i % 200)")

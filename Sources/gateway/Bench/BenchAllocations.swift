@@ -43,20 +43,34 @@ enum AllocationCounter {
     /// Whether counting works in this process.
     static var isAvailable: Bool { patches != nil }
 
-    /// Allocations made on the calling thread while `body` ran; `nil` when counting is not available.
+    /// Allocations made on the calling thread during a second run of `body`; `nil` when counting is
+    /// not available. The first run, not counted, takes what happens once (type metadata the runtime
+    /// builds on first use, lazily initialised globals), so the count is what `body` costs each time.
     ///
     /// Not reentrant, and only one thread may count at a time.
     static func count(_ body: () -> Void) -> Int? {
-        guard var patches else { return nil }
+        guard let patches else { return nil }
+        body()
         _ = CLibrary.functions // resolved before any slot points at code that needs them
         measuringThread = pthread_self()
         allocations.store(0, ordering: .relaxed)
-        for i in patches.indices {
-            patches[i].saved = patches[i].slot.pointee
-            patches[i].slot.pointee = patches[i].counting
+        // Plain pointers while the slots are swapped: in a debug build even iterating an array allocates.
+        let installed = UnsafeMutablePointer<Patch>.allocate(capacity: patches.count)
+        installed.initialize(from: patches, count: patches.count)
+        defer { installed.deallocate() }
+        let count = patches.count
+        var i = 0
+        while i < count {
+            installed[i].saved = installed[i].slot.pointee
+            installed[i].slot.pointee = installed[i].counting
+            i += 1
         }
         body()
-        for patch in patches { patch.slot.pointee = patch.saved }
+        i = 0
+        while i < count {
+            installed[i].slot.pointee = installed[i].saved
+            i += 1
+        }
         return allocations.load(ordering: .relaxed)
     }
 
