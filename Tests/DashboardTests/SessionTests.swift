@@ -28,15 +28,16 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func waitingEndsWhenTheSessionLapsesNotWhileItIsRenewed() async throws {
-        let sessions = SessionStore(ttl: .milliseconds(500))
+        // A TTL well above the renewal's delay, so a slow machine cannot let it lapse before the renewal.
+        let sessions = SessionStore(ttl: .seconds(2))
         let id = sessions.create(user: "anna")
         let started = ContinuousClock.now
         let waiter = Task { await sessions.waitUntilEnded(id); return ContinuousClock.now }
-        // Renewed at 300 ms, it lapses no sooner than 800 ms after the start.
-        try await Task.sleep(for: .milliseconds(300))
+        // Renewed at 500 ms, it lapses no sooner than 2.5 s after the start.
+        try await Task.sleep(for: .milliseconds(500))
         #expect(sessions.user(for: id) == "anna")
         let ended = await waiter.value
-        #expect(ended - started >= .milliseconds(800))
+        #expect(ended - started >= .milliseconds(2_500))
         #expect(ended - started < .seconds(10))
         #expect(sessions.user(for: id) == nil)
     }

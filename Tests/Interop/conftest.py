@@ -2,6 +2,7 @@
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -38,6 +39,18 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def sqlite_rows(path, sql: str, *args) -> list:
+    """The rows of `sql` in the SQLite file at `path`, read-only; [] while the file or its table does not exist yet."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            return db.execute(sql, args).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []
 
 
 def run_gateway(args, cwd, env=None, timeout=60):

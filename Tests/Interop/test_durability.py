@@ -8,14 +8,13 @@ journal holds up to the store's cursor is in the store exactly once, and nothing
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 import zmq
 
-from conftest import free_port, gateway_binary, wait_for
+from conftest import free_port, gateway_binary, sqlite_rows, wait_for
 from test_pipeline_interop import CUSTOMERS, KEY_HEX, PRODUCTS
 
 PRESENCE = ("presence.enter", "presence.exit")
@@ -125,14 +124,7 @@ class SQLiteStore:
         self.url = str(path)
 
     def _rows(self, sql, *args):
-        try:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
-            try:
-                return db.execute(sql, args).fetchall()
-            finally:
-                db.close()
-        except sqlite3.OperationalError:
-            return []  # not created yet
+        return sqlite_rows(self.path, sql, *args)
 
     def cursor(self, gateway: str) -> int:
         rows = self._rows("SELECT last_seq FROM bus_cursor WHERE gateway = ?", gateway)

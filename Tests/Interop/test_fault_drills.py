@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import zmq
 
-from conftest import free_port, gateway_binary, wait_for
+from conftest import free_port, gateway_binary, sqlite_rows, wait_for
 from test_pipeline_interop import CUSTOMERS, KEY_HEX, PRODUCTS
 
 
@@ -138,14 +137,8 @@ def stop(process, log, tmp_path: Path):
 def reader_state(tmp_path: Path, reader: str):
     """The reader's last state and message as the embedded CRM store keeps it (the bus's first status can
     come before a late subscriber joins; the store has it through replay)."""
-    try:
-        db = sqlite3.connect(f"file:{tmp_path}/crm.sqlite?mode=ro", uri=True, timeout=5)
-        try:
-            return db.execute("SELECT state, message FROM reader_status WHERE reader = ?", (reader,)).fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
+    rows = sqlite_rows(tmp_path / "crm.sqlite", "SELECT state, message FROM reader_status WHERE reader = ?", reader)
+    return rows[0] if rows else None
 
 
 def llrp_source(port: int) -> str:

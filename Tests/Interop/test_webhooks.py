@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import zmq
 
-from conftest import free_port, gateway_binary, wait_for
+from conftest import free_port, gateway_binary, sqlite_rows, wait_for
 
 SQUARE_KEY = "sq-interop-signature-key-4Rt7"
 # What the Square subscription names: a public URL a proxy forwards; the gateway is not served there.
@@ -336,14 +336,8 @@ crm:
                  what="three pos.transaction and three basket.link events")
 
         def stored():
-            try:
-                db = sqlite3.connect(tmp_path / "data/crm.sqlite")
-                try:
-                    return db.execute("SELECT count(*) FROM transactions").fetchone()[0] >= 3
-                finally:
-                    db.close()
-            except sqlite3.Error:
-                return False
+            rows = sqlite_rows(tmp_path / "data/crm.sqlite", "SELECT count(*) FROM transactions")
+            return bool(rows) and rows[0][0] >= 3
         wait_for(stored, timeout=60, what="three rows in the transactions table")
         collect()
     finally:
