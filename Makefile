@@ -52,15 +52,17 @@ test-swift:
 test-interop: build venv
 	GATEWAY_BIN=$(CURDIR)/.build/debug/gateway $(PY) -m pytest -q Tests/Interop
 
-## bench: the figures of docs/performance.md: `gateway bench --json` (release) and the package-benchmark suite in Benchmarks/.
+## bench: the figures of docs/performance.md: `gateway bench` (release; the table, and its JSON in a file), instructions per operation
+## under valgrind (Benchmarks/callgrind.sh, when valgrind is installed) and the package-benchmark suite in Benchmarks/.
 ## Results land in .build/bench/. Run it on an otherwise quiet machine; only ratios within one run compare well.
 BENCH_OUT := .build/bench
 bench: deps
 	swift build -c release --product gateway
 	mkdir -p $(BENCH_OUT)
-	.build/release/gateway bench --json > $(BENCH_OUT)/gateway-bench.json
-	cat $(BENCH_OUT)/gateway-bench.json
-	cd Benchmarks && swift package benchmark --no-progress --format markdown --path stdout | tee ../$(BENCH_OUT)/benchmarks.md
+	set -o pipefail; .build/release/gateway bench --json-out $(BENCH_OUT)/gateway-bench.json | tee $(BENCH_OUT)/gateway-bench.txt
+	@set -o pipefail; if command -v valgrind >/dev/null; then Benchmarks/callgrind.sh | tee $(BENCH_OUT)/instructions.txt; \
+	  else echo "valgrind is not installed: no instruction counts"; fi
+	set -o pipefail; cd Benchmarks && swift package benchmark --no-progress --format markdown --path stdout | tee ../$(BENCH_OUT)/benchmarks.md
 
 ## fuzz: every libFuzzer target of Fuzz/ for FUZZ_SECONDS each (default 60), from its seed corpus in Fuzz/Corpus/<target>.
 ## New inputs go to Fuzz/.build/corpus/<target> (not committed); a crash or hang is written to Fuzz/.build/artifacts/<target>/
