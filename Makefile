@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config postgresql umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi socat chromium chromium-driver
+APT_PACKAGES := libzmq3-dev libusb-1.0-0-dev libsqlite3-dev pkg-config postgresql umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi socat chromium chromium-driver valgrind
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CONFIG ?= Config/gateway.yaml
 
@@ -52,16 +52,18 @@ test-swift:
 test-interop: build venv
 	GATEWAY_BIN=$(CURDIR)/.build/debug/gateway $(PY) -m pytest -q Tests/Interop
 
-## bench: the figures of docs/performance.md: `gateway bench --json` (release) and the package-benchmark suite in Benchmarks/.
+## bench: the figures of docs/performance.md: `gateway bench` (release; the table, and its JSON in a file), instructions per operation
+## under valgrind (Benchmarks/callgrind.sh, when valgrind is installed) and the package-benchmark suite in Benchmarks/.
 ## Results land in .build/bench/. Run it on an otherwise quiet machine; only ratios within one run compare well.
 BENCH_OUT := .build/bench
 bench: deps venv
 	swift build -c release --product gateway
 	mkdir -p $(BENCH_OUT)
 	# The PostgreSQL ingest figures need a server: a throw-away one for the run, as the tests use.
-	$(PY) Tests/Interop/with_postgres.py .build/release/gateway bench --json --store '{postgres}' > $(BENCH_OUT)/gateway-bench.json
-	cat $(BENCH_OUT)/gateway-bench.json
-	cd Benchmarks && swift package benchmark --no-progress --format markdown --path stdout | tee ../$(BENCH_OUT)/benchmarks.md
+	set -o pipefail; $(PY) Tests/Interop/with_postgres.py .build/release/gateway bench --json-out $(BENCH_OUT)/gateway-bench.json --store '{postgres}' | tee $(BENCH_OUT)/gateway-bench.txt
+	@set -o pipefail; if command -v valgrind >/dev/null; then Benchmarks/callgrind.sh | tee $(BENCH_OUT)/instructions.txt; \
+	  else echo "valgrind is not installed: no instruction counts"; fi
+	set -o pipefail; cd Benchmarks && swift package benchmark --no-progress --format markdown --path stdout | tee ../$(BENCH_OUT)/benchmarks.md
 
 ## fuzz: every libFuzzer target of Fuzz/ for FUZZ_SECONDS each (default 60), from its seed corpus in Fuzz/Corpus/<target>.
 ## New inputs go to Fuzz/.build/corpus/<target> (not committed); a crash or hang is written to Fuzz/.build/artifacts/<target>/

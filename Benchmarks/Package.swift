@@ -35,7 +35,7 @@ let package = Package(
                 .product(name: "EPC", package: "rfid-pos-gateway"),
                 .product(name: "Matching", package: "rfid-pos-gateway"),
             ],
-            path: "Benchmarks/CallgrindHarness",
+            path: "Harness/CallgrindHarness",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

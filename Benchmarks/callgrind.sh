@@ -7,15 +7,17 @@ set -eu
 cd "$(dirname "$0")"
 COUNT=${1:-200000}
 swift build -c release --product CallgrindHarness >&2
-BIN=.build/release/CallgrindHarness
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+# Valgrind 3.19 cannot read the DWARF 5 that Swift 6 writes; the symbol table is enough for counting.
+BIN=$OUT/CallgrindHarness
+objcopy --strip-debug .build/release/CallgrindHarness "$BIN"
 instructions() {
     valgrind --tool=callgrind --callgrind-out-file="$OUT/cg" "$BIN" "$1" "$2" >/dev/null 2>"$OUT/log"
     sed -n 's/^==[0-9]*== Collected : //p' "$OUT/log"
 }
 printf '%-16s %14s\n' path instructions/op
-for path in sgtin96 sgtin96-hex uri-baseline directory-hit directory-miss directory-gtin; do
+for path in sgtin96 sgtin96-hex uri-baseline directory-hit directory-miss directory-gtin dictionary-hit dictionary-gtin; do
     n=$COUNT
     [ "$path" = uri-baseline ] && n=$((COUNT / 100))
     one=$(instructions "$path" "$n")

@@ -136,6 +136,45 @@ enum Bits {
     }
 }
 
+/// Hexadecimal digits eight at a time, in one register (SWAR): no branch or table load per digit.
+/// The SGTIN-96 hex fast path and the matcher's credential check use it.
+public enum HexDigits {
+    /// The value of eight ASCII hex digits (either case) packed in `bytes` with the first digit in the
+    /// lowest byte, as they lie in memory (`loadUnaligned(as: UInt64.self)` of the text); `nil` when
+    /// any byte is not a hex digit.
+    @inlinable @inline(__always)
+    public static func value(ofEight bytes: UInt64) -> UInt32? {
+        // Each constant repeats one byte in all eight lanes. (In Swift `&` binds like `&*`, so every lane mask is named.)
+        let x = UInt64(littleEndian: bytes)
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let nibbleMask: UInt64 = 0x0F0F_0F0F_0F0F_0F0F
+        // Every lane below 0x80 keeps the additions below from carrying into the next lane.
+        guard x & highs == 0 else { return nil }
+        // A digit: x ^ '0' is 0...9, so adding 0x76 leaves the lane's high bit clear.
+        let digit = ~((x ^ 0x3030_3030_3030_3030) &+ 0x7676_7676_7676_7676) & highs
+        // A letter: (x | 0x20) + 0x1F is 0x80...0x85 for a...f (and A...F): high bit set, and its low seven bits below 6.
+        let shifted = (x | 0x2020_2020_2020_2020) &+ 0x1F1F_1F1F_1F1F_1F1F
+        let letter = shifted & ~((shifted & lows) &+ 0x7A7A_7A7A_7A7A_7A7A) & highs
+        guard digit | letter == highs else { return nil }
+        // The value: the low nibble, plus 9 for a letter (A = 0x41 → 1 + 9).
+        let nibbles = (x & nibbleMask) &+ (letter >> 7) &* 9
+        // Pairs of nibbles into bytes (first digit high), then the four bytes in order.
+        let pairs = ((nibbles & 0x00FF_00FF_00FF_00FF) << 4) | ((nibbles >> 8) & 0x00FF_00FF_00FF_00FF)
+        let word = (pairs & 0xFF) << 24 | (pairs >> 16 & 0xFF) << 16 | (pairs >> 32 & 0xFF) << 8 | (pairs >> 48 & 0xFF)
+        return UInt32(truncatingIfNeeded: word)
+    }
+
+    /// The value of one hex digit (either case); `nil` for any other byte.
+    @inlinable @inline(__always)
+    public static func value(of byte: UInt8) -> UInt8? {
+        let digit = byte &- UInt8(ascii: "0")
+        if digit < 10 { return digit }
+        let letter = (byte | 0x20) &- UInt8(ascii: "a")
+        return letter < 6 ? letter &+ 10 : nil
+    }
+}
+
 /// Appends bit fields, most significant first.
 struct BitWriter {
     private(set) var bytes: [UInt8] = []

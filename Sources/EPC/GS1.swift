@@ -56,40 +56,57 @@ public enum GS1 {
         Character(Unicode.Scalar(UInt8(ascii: "0") + checkDigit(of: text.utf8.map { $0 - UInt8(ascii: "0") })))
     }
 
-    /// 10^n for n in 0...19 (the largest power of ten a UInt64 holds), from a table; larger `n` wrap as repeated `&* 10` would.
-    @inline(__always)
+    /// 10^n for n in 0...19 (the largest power of ten a UInt64 holds); larger `n` wrap as repeated `&* 10` would.
+    /// A switch of constants, which the compiler turns into a table in read-only data: unlike a global
+    /// array, nothing to initialise or check on first use.
+    @inlinable @inline(__always)
     static func pow10(_ n: Int) -> UInt64 {
-        if n >= 0, n < powersOfTen.count { return powersOfTen[n] }
-        var value: UInt64 = 1
-        for _ in 0..<max(0, n) { value &*= 10 }
-        return value
+        switch n {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1_000
+        case 4: return 10_000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        case 7: return 10_000_000
+        case 8: return 100_000_000
+        case 9: return 1_000_000_000
+        case 10: return 10_000_000_000
+        case 11: return 100_000_000_000
+        case 12: return 1_000_000_000_000
+        case 13: return 10_000_000_000_000
+        case 14: return 100_000_000_000_000
+        case 15: return 1_000_000_000_000_000
+        case 16: return 10_000_000_000_000_000
+        case 17: return 100_000_000_000_000_000
+        case 18: return 1_000_000_000_000_000_000
+        case 19: return 10_000_000_000_000_000_000
+        default:
+            var value: UInt64 = 1
+            for _ in 0..<max(0, n) { value &*= 10 }
+            return value
+        }
     }
-
-    static let powersOfTen: [UInt64] = [
-        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000, 100_000_000_000,
-        1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000, 10_000_000_000_000_000,
-        100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
-    ]
 
     /// The check digit of a GTIN-14's first 13 digits, the SGTIN fast path's last step: the digits
     /// are taken two at a time from a table of their weighted sums, in four independent chains
     /// rather than thirteen dependent divisions. Equal to `checkDigit(ofNumber: body, digits: 13)`.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func gtinCheckDigit(ofBody body: UInt64) -> UInt64 {
+        // For 0...99, 3 × units + tens: the weighted sum of a pair of digits at an even position. A static
+        // string's bytes sit in read-only data, so the table costs no initialisation and no check.
+        let pairWeights: StaticString = "\u{0}\u{3}\u{6}\u{9}\u{c}\u{f}\u{12}\u{15}\u{18}\u{1b}\u{1}\u{4}\u{7}\u{a}\u{d}\u{10}\u{13}\u{16}\u{19}\u{1c}\u{2}\u{5}\u{8}\u{b}\u{e}\u{11}\u{14}\u{17}\u{1a}\u{1d}\u{3}\u{6}\u{9}\u{c}\u{f}\u{12}\u{15}\u{18}\u{1b}\u{1e}\u{4}\u{7}\u{a}\u{d}\u{10}\u{13}\u{16}\u{19}\u{1c}\u{1f}\u{5}\u{8}\u{b}\u{e}\u{11}\u{14}\u{17}\u{1a}\u{1d}\u{20}\u{6}\u{9}\u{c}\u{f}\u{12}\u{15}\u{18}\u{1b}\u{1e}\u{21}\u{7}\u{a}\u{d}\u{10}\u{13}\u{16}\u{19}\u{1c}\u{1f}\u{22}\u{8}\u{b}\u{e}\u{11}\u{14}\u{17}\u{1a}\u{1d}\u{20}\u{23}\u{9}\u{c}\u{f}\u{12}\u{15}\u{18}\u{1b}\u{1e}\u{21}\u{24}"
         // Every chunk starts at an even position from the right, where the weight is 3.
         let a = body % 10_000
         let b = body / 10_000 % 10_000
         let c = body / 100_000_000 % 10_000
         let d = body / 1_000_000_000_000 % 100
-        return pairWeights.withUnsafeBufferPointer { w in
-            let sum = UInt64(w[Int(a % 100)]) &+ UInt64(w[Int(a / 100)]) &+ UInt64(w[Int(b % 100)]) &+ UInt64(w[Int(b / 100)])
-                &+ UInt64(w[Int(c % 100)]) &+ UInt64(w[Int(c / 100)]) &+ UInt64(w[Int(d)])
-            return (10 &- sum % 10) % 10
-        }
+        let w = pairWeights.utf8Start
+        let sum = UInt64(w[Int(a % 100)]) &+ UInt64(w[Int(a / 100)]) &+ UInt64(w[Int(b % 100)]) &+ UInt64(w[Int(b / 100)])
+            &+ UInt64(w[Int(c % 100)]) &+ UInt64(w[Int(c / 100)]) &+ UInt64(w[Int(d)])
+        return (10 &- sum % 10) % 10
     }
-
-    /// For 0...99: 3 × units + tens, the weighted sum of a pair of digits at an even position.
-    static let pairWeights: [UInt8] = (0..<100).map { UInt8(3 * ($0 % 10) + $0 / 10) }
 
     /// For each byte: its value as a hex digit (either case), or 0xFF when it is not one.
     static let hexDigitValues: [UInt8] = (0..<256).map { byte in
@@ -119,6 +136,7 @@ public struct CompanyPrefix: Hashable, Sendable, CustomStringConvertible {
     public var digits: Int
 
     /// Creates a prefix from its value and length.
+    @inlinable
     public init(value: UInt64, digits: Int) {
         self.value = value
         self.digits = digits

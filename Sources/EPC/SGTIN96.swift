@@ -33,10 +33,11 @@ public struct SGTIN96: Hashable, Sendable {
     }
 
     /// Item-reference bits for partitions 0–6, five bits each, so the fast path reads no table.
-    static let packedItemReferenceBits: UInt64 = 4 | 7 << 5 | 10 << 10 | 14 << 15 | 17 << 20 | 20 << 25 | 24 << 30
+    @usableFromInline static let packedItemReferenceBits: UInt64 = 4 | 7 << 5 | 10 << 10 | 14 << 15 | 17 << 20 | 20 << 25 | 24 << 30
 
     /// Decodes from the first 64 bits and the last 32 bits of the 96-bit EPC; `nil` when it is not a valid SGTIN-96.
-    @inline(__always)
+    /// Inlinable, so the pipeline's module compiles it into its own read path.
+    @inlinable @inline(__always)
     public init?(high: UInt64, low: UInt32) {
         guard high >> 56 == UInt64(Self.header) else { return nil }
         let partition = Int((high >> 50) & 0x7)
@@ -71,39 +72,15 @@ public struct SGTIN96: Hashable, Sendable {
         if text.count >= 2, text[0] == UInt8(ascii: "0"), text[1] | 0x20 == UInt8(ascii: "x") { start = 2 }
         guard text.count - start >= 24 else { return nil }
         let base = UnsafeRawPointer(text.baseAddress!) + start
-        guard let w0 = hexWord(base.loadUnaligned(as: UInt64.self)), let w1 = hexWord(base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-              let w2 = hexWord(base.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) else { return nil }
+        guard let w0 = HexDigits.value(ofEight: base.loadUnaligned(as: UInt64.self)),
+              let w1 = HexDigits.value(ofEight: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+              let w2 = HexDigits.value(ofEight: base.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) else { return nil }
         if text.count > start + 24 {
             // Padding after the 96 bits (rare): checked digit by digit.
             let bad = GS1.hexDigitValues.withUnsafeBufferPointer { values in text[(start + 24)...].reduce(UInt8(0)) { $0 | values[Int($1)] } }
             guard bad & 0xF0 == 0 else { return nil }
         }
         return (UInt64(w0) << 32 | UInt64(w1), w2)
-    }
-
-    /// Eight ASCII hex digits, the first in the lowest byte (as they lie in memory), as a 32-bit value;
-    /// `nil` when any byte is not a hex digit. All eight at once in one register (SWAR), no branch per digit.
-    @inline(__always)
-    static func hexWord(_ bytes: UInt64) -> UInt32? {
-        // Each constant repeats one byte in all eight lanes. (In Swift `&` binds like `&*`, so every lane mask is named.)
-        let x = UInt64(littleEndian: bytes)
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let nibbleMask: UInt64 = 0x0F0F_0F0F_0F0F_0F0F
-        // Every lane below 0x80 keeps the additions below from carrying into the next lane.
-        guard x & highs == 0 else { return nil }
-        // A digit: x ^ '0' is 0...9, so adding 0x76 leaves the lane's high bit clear.
-        let digit = ~((x ^ 0x3030_3030_3030_3030) &+ 0x7676_7676_7676_7676) & highs
-        // A letter: (x | 0x20) + 0x1F is 0x80...0x85 for a...f (and A...F): high bit set, and its low seven bits below 6.
-        let shifted = (x | 0x2020_2020_2020_2020) &+ 0x1F1F_1F1F_1F1F_1F1F
-        let letter = shifted & ~((shifted & lows) &+ 0x7A7A_7A7A_7A7A_7A7A) & highs
-        guard digit | letter == highs else { return nil }
-        // The value: the low nibble, plus 9 for a letter (A = 0x41 → 1 + 9).
-        let nibbles = (x & nibbleMask) &+ (letter >> 7) &* 9
-        // Pairs of nibbles into bytes (first digit high), then the four bytes in order.
-        let pairs = ((nibbles & 0x00FF_00FF_00FF_00FF) << 4) | ((nibbles >> 8) & 0x00FF_00FF_00FF_00FF)
-        let word = (pairs & 0xFF) << 24 | (pairs >> 16 & 0xFF) << 16 | (pairs >> 32 & 0xFF) << 8 | (pairs >> 48 & 0xFF)
-        return UInt32(truncatingIfNeeded: word)
     }
 
     /// Decodes 12 bytes; throws a typed error naming the problem.
@@ -145,7 +122,7 @@ public struct SGTIN96: Hashable, Sendable {
     private var itemReferenceDigits: Int { 13 - companyPrefix.digits }
 
     /// GTIN-14 as a number: indicator, company prefix, item reference, check digit.
-    @inline(__always)
+    @inlinable @inline(__always)
     public var gtinValue: UInt64 {
         // The indicator digit leads the item reference; the rest follows the company prefix.
         let scale = GS1.pow10(12 &- companyPrefix.digits)
@@ -165,6 +142,7 @@ public struct SGTIN96: Hashable, Sendable {
         let body = indicator &* 1_000_000_000_000 &+ companyPrefix.value &* scale &+ rest
         return body &* 10 &+ GS1.gtinCheckDigit(ofBody: body)
     }
+
 
     /// GTIN-14 as text.
     public var gtin14: String { GS1.padded(gtinValue, 14) }

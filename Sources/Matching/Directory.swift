@@ -95,7 +95,9 @@ public struct Directory: Sendable {
     private let gtinDigits: [UInt8]
     private let gtinTexts: [Int32: String]
 
-    // Entries: credential index << 1 | 0 for the hex (EPC) reading, | 1 for the card-number reading.
+    // Every reading of exactly 96 bits (an EPC-96 in hex, or a 12-character card number), key and customer in the slot.
+    private let by96BitTag: Key96Table
+    // Every other reading. Entries: credential index << 1 | 0 for the hex (EPC) reading, | 1 for the card-number reading.
     private let byTag: SlotTable
     // Entries: customer index, by customer id.
     private let byID: SlotTable
@@ -168,25 +170,31 @@ public struct Directory: Sendable {
             byID.upsert(hash: DirectoryHash.text(customer.id, seed: seed), entry: index) { customerText.equals(3 * $0, customer.id) }
         }
         var byCredentialText = SlotTable(count: credentialCount)
-        var byTag = SlotTable(count: credentialCount * 2)
+        // A credential may be an EPC (hex) or a card number; both readings of it are indexed. The readings
+        // are listed first, in order, so each table is sized for what it holds and a later reading wins.
+        var readings: [(tag: TagID, entry: Int)] = []
+        readings.reserveCapacity(credentialCount * 2)
         var credential = 0
         for customer in customers {
             for text in customer.credentials {
                 byCredentialText.upsert(hash: DirectoryHash.text(text, seed: seed), entry: credential) { credentialText.equals($0, text) }
-                // A credential may be an EPC (hex) or a card number; index both readings of it.
-                if let epc = TagID(hex: text), text.count >= 16 {
-                    byTag.upsert(hash: DirectoryHash.tag(epc, seed: seed), entry: credential << 1) {
-                        Self.reading($0, is: epc, in: credentialText)
-                    }
-                }
-                if let card = TagID(cardNumber: text) {
-                    byTag.upsert(hash: DirectoryHash.tag(card, seed: seed), entry: credential << 1 | 1) {
-                        Self.reading($0, is: card, in: credentialText)
-                    }
-                }
+                if let epc = TagID(hex: text), text.count >= 16 { readings.append((epc, credential << 1)) }
+                if let card = TagID(cardNumber: text) { readings.append((card, credential << 1 | 1)) }
                 credential += 1
             }
         }
+        let short = readings.reduce(0) { $0 + ($1.tag.bitCount == 96 ? 1 : 0) }
+        var by96BitTag = Key96Table(count: short)
+        var byTag = SlotTable(count: readings.count - short, entriesBelow: credentialCount * 2)
+        for (tag, entry) in readings {
+            if tag.bitCount == 96, let words = ShortTag(tag) {
+                by96BitTag.upsert(hash: DirectoryHash.tag(words, seed: seed), high: words.w0, low: UInt32(truncatingIfNeeded: words.w1 >> 32),
+                                  value: owner[entry >> 1])
+            } else {
+                byTag.upsert(hash: DirectoryHash.tag(tag, seed: seed), entry: entry) { Self.reading($0, is: tag, in: credentialText) }
+            }
+        }
+        readings = []
         self.customerText = customerText
         self.customerFlags = flags
         self.tiers = tiers
@@ -196,6 +204,7 @@ public struct Directory: Sendable {
         self.byID = byID
         self.byCredentialText = byCredentialText
         self.byTag = byTag
+        self.by96BitTag = by96BitTag
 
         // Products.
         var names = TextArena(reservingBytes: products.reduce(0) { $0 + $1.name.utf8.count }, strings: products.count)
@@ -255,10 +264,25 @@ public struct Directory: Sendable {
     /// The customer whose credential this is.
     @inline(__always)
     public func customer(credential: TagID) -> Int32? {
-        guard let entry = byTag.find(hash: DirectoryHash.tag(credential, seed: seed), { Self.reading($0, is: credential, in: credentialText) }) else {
-            return nil
+        let entry: Int?
+        if credential.bitCount == 96 {
+            // The usual fob: key and customer in one slot.
+            let w0 = credential.leadingWord
+            let w1 = credential.bits(at: 64, count: 64)
+            let short = ShortTag(bitCount: 96, w0: w0, w1: w1)
+            return by96BitTag.find(hash: DirectoryHash.tag(short, seed: seed), high: w0, low: UInt32(truncatingIfNeeded: w1 >> 32))
+                .map { Int32(truncatingIfNeeded: $0) }
+        } else if let short = ShortTag(credential) {
+            // Every EPC up to 128 bits: its words are read once, for the hash and the check.
+            entry = byTag.find(hash: DirectoryHash.tag(short, seed: seed)) { entry in
+                credentialText.withBytes(entry >> 1) { text in
+                    entry & 1 == 0 ? CredentialReading.isHex(short, text) : CredentialReading.isText(short, text)
+                }
+            }
+        } else {
+            entry = byTag.find(hash: DirectoryHash.tag(credential, seed: seed)) { Self.reading($0, is: credential, in: credentialText) }
         }
-        return Int32(truncatingIfNeeded: credentialOwner[entry >> 1])
+        return entry.map { Int32(truncatingIfNeeded: credentialOwner[$0 >> 1]) }
     }
 
     /// The customer with this customer id, loyalty number or card number.
@@ -349,6 +373,6 @@ public struct Directory: Sendable {
         customerText.allocatedBytes + credentialText.allocatedBytes + productNames.allocatedBytes
             + (customerFlags.capacity + credentialStart.capacity + credentialOwner.capacity + productCategory.capacity) * MemoryLayout<UInt32>.stride
             + gtinValues.capacity * MemoryLayout<UInt64>.stride + gtinDigits.capacity
-            + byTag.allocatedBytes + byID.allocatedBytes + byCredentialText.allocatedBytes + byGTIN.allocatedBytes
+            + byTag.allocatedBytes + by96BitTag.allocatedBytes + byID.allocatedBytes + byCredentialText.allocatedBytes + byGTIN.allocatedBytes
     }
 }

@@ -1,3 +1,4 @@
+import EPC
 import GatewayCore
 
 /// Strings packed end to end in one byte buffer, found by position: what the directory keeps its text in.
@@ -73,14 +74,15 @@ struct SlotTable: Sendable {
     private let entryMask: UInt32
     private let fingerprintMask: UInt32
 
-    /// A table for at most `count` entries.
-    init(count: Int) {
-        precondition(count < Int(UInt32.max), "a directory index holds fewer than 2^32 entries")
+    /// A table for at most `count` entries, numbered below `entries` (`count` when `nil`).
+    init(count: Int, entriesBelow entries: Int? = nil) {
+        let entries = entries ?? count
+        precondition(count <= entries && entries < Int(UInt32.max), "a directory index holds fewer than 2^32 entries")
         var capacity = 8
         while capacity * 7 < count * 10 { capacity <<= 1 }
         slots = [UInt32](repeating: 0, count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
-        let entryBits = UInt32(64 - UInt64(count).leadingZeroBitCount) // enough for 1 ... count
+        let entryBits = UInt32(64 - UInt64(entries).leadingZeroBitCount) // enough for 1 ... entries
         entryMask = entryBits >= 32 ? .max : (1 << entryBits) - 1
         fingerprintMask = ~entryMask
     }
@@ -127,6 +129,77 @@ struct SlotTable: Sendable {
     }
 }
 
+/// An open-addressing table of 96-bit keys (EPC-96 credentials, the usual loyalty fob) that keeps
+/// each key in its slot next to its customer, so a hit costs the slot and nothing it points to: the
+/// credential check runs on every customer tag new to a zone.
+///
+/// A byte per slot beside the slots (0 when empty, else the top bit and seven bits of the key's hash)
+/// settles most probes without touching the 16-byte slots: that is what every item tag new to a zone
+/// costs, since it is looked up as a credential first and is none. Capacity is at least 10/7 of the
+/// entries (load at most 0.7, linear probing) and not rounded to a power of two, which at 16 bytes a
+/// slot would waste up to 16 MiB for a million fobs.
+struct Key96Table: Sendable {
+    struct Slot: Sendable {
+        var high: UInt64 = 0
+        var low: UInt32 = 0
+        var value: UInt32 = 0
+    }
+
+    private var control: [UInt8]
+    private var slots: [Slot]
+
+    /// A table for at most `count` keys.
+    init(count: Int) {
+        precondition(count < Int(UInt32.max), "a directory index holds fewer than 2^32 entries")
+        let capacity = max(8, (count * 10 + 6) / 7)
+        control = [UInt8](repeating: 0, count: capacity)
+        slots = [Slot](repeating: Slot(), count: capacity)
+    }
+
+    /// Bytes allocated, for the directory's footprint.
+    var allocatedBytes: Int { control.capacity + slots.capacity * MemoryLayout<Slot>.stride }
+
+    /// The slot where probing for `hash` starts: the hash's top 32 bits scaled to the capacity.
+    @inline(__always)
+    private func start(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(slots.count)) >> 32) }
+
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt8 { 0x80 | UInt8(truncatingIfNeeded: hash & 0x7F) }
+
+    /// The value stored under the key, if any.
+    @inline(__always)
+    func find(hash: UInt64, high: UInt64, low: UInt32) -> UInt32? {
+        let tag = Self.tag(hash)
+        return control.withUnsafeBufferPointer { control in
+            slots.withUnsafeBufferPointer { slots in
+                var i = start(hash)
+                while true {
+                    let c = control[i]
+                    if c == 0 { return nil }
+                    if c == tag, slots[i].high == high, slots[i].low == low { return slots[i].value }
+                    i += 1
+                    if i == slots.count { i = 0 }
+                }
+            }
+        }
+    }
+
+    /// Stores `value` under the key, over an equal key's value as a dictionary's assignment does.
+    mutating func upsert(hash: UInt64, high: UInt64, low: UInt32, value: UInt32) {
+        let tag = Self.tag(hash)
+        var i = start(hash)
+        while true {
+            if control[i] == 0 || (control[i] == tag && slots[i].high == high && slots[i].low == low) {
+                control[i] = tag
+                slots[i] = Slot(high: high, low: low, value: value)
+                return
+            }
+            i += 1
+            if i == slots.count { i = 0 }
+        }
+    }
+}
+
 /// The hash functions of the directory's indexes.
 enum DirectoryHash {
     /// MurmurHash3's 64-bit finaliser: every input bit reaches every output bit.
@@ -145,16 +218,30 @@ enum DirectoryHash {
     /// keeps the bytes past its length zero), so equal tags hash alike.
     @inline(__always)
     static func tag(_ tag: TagID, seed: UInt64) -> UInt64 {
-        var h = seed ^ (UInt64(tag.bitCount) &* 0x9E37_79B9_7F4A_7C15)
-        h = (h ^ tag.leadingWord) &* 0xFF51_AFD7_ED55_8CCD
+        var h = start(bitCount: tag.bitCount, seed: seed, first: tag.leadingWord)
         let words = (tag.byteCount + 7) >> 3
         var k = 1
         while k < words {
-            h = (h ^ tag.bits(at: k << 6, count: 64)) &* 0xFF51_AFD7_ED55_8CCD
+            h = step(h, tag.bits(at: k << 6, count: 64))
             k += 1
         }
         return mix(h)
     }
+
+    /// ``tag(_:seed:)`` of a tag of at most 16 bytes whose words are at hand; the same value.
+    @inline(__always)
+    static func tag(_ short: ShortTag, seed: UInt64) -> UInt64 {
+        let h = start(bitCount: short.bitCount, seed: seed, first: short.w0)
+        return mix(short.byteCount > 8 ? step(h, short.w1) : h)
+    }
+
+    @inline(__always)
+    private static func start(bitCount: UInt16, seed: UInt64, first: UInt64) -> UInt64 {
+        step(seed ^ (UInt64(bitCount) &* 0x9E37_79B9_7F4A_7C15), first)
+    }
+
+    @inline(__always)
+    private static func step(_ h: UInt64, _ word: UInt64) -> UInt64 { (h ^ word) &* 0xFF51_AFD7_ED55_8CCD }
 
     @inline(__always)
     static func integer(_ value: UInt64, seed: UInt64) -> UInt64 { mix(seed ^ value) }
@@ -168,8 +255,80 @@ enum DirectoryHash {
     }
 }
 
+/// A tag of at most 16 bytes (every EPC up to 128 bits, most card numbers) as its two words, read
+/// once per lookup for the hash and the check alike.
+struct ShortTag {
+    var bitCount: UInt16
+    var w0: UInt64
+    /// 0 when the tag has 8 bytes or fewer (a `TagID` keeps the bytes past its length zero).
+    var w1: UInt64
+
+    var byteCount: Int { (Int(bitCount) + 7) / 8 }
+
+    init(bitCount: UInt16, w0: UInt64, w1: UInt64) {
+        self.bitCount = bitCount
+        self.w0 = w0
+        self.w1 = w1
+    }
+
+    /// `nil` for a tag longer than 16 bytes.
+    @inline(__always)
+    init?(_ tag: TagID) {
+        let bytes = tag.byteCount
+        guard bytes <= 16 else { return nil }
+        bitCount = tag.bitCount
+        w0 = tag.leadingWord
+        w1 = bytes > 8 ? tag.bits(at: 64, count: 64) : 0
+    }
+}
+
 /// Whether a tag is a credential's text read one way or the other.
 enum CredentialReading {
+    /// ``isHex(_:_:)`` for a tag of at most 16 bytes: eight digits at a time into two words.
+    @inline(__always)
+    static func isHex(_ tag: ShortTag, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = text.count
+        guard Int(tag.bitCount) == n * 4 else { return false }
+        let base = UnsafeRawPointer(text.baseAddress!)
+        var words: (UInt64, UInt64) = (0, 0)
+        var i = 0
+        while i + 8 <= n {
+            // Indexed text is hex (`TagID(hex:)` accepted it), so the value is there; `nil` cannot match.
+            guard let value = HexDigits.value(ofEight: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) else { return false }
+            let shift = UInt64((8 - i % 16) * 4)
+            if i < 16 { words.0 |= UInt64(value) << shift } else { words.1 |= UInt64(value) << shift }
+            i += 8
+        }
+        while i < n {
+            let value = UInt64(HexDigits.value(of: text[i]) ?? 0)
+            let shift = UInt64((15 - i % 16) * 4)
+            if i < 16 { words.0 |= value << shift } else { words.1 |= value << shift }
+            i += 1
+        }
+        return words.0 == tag.w0 && words.1 == tag.w1
+    }
+
+    /// ``isText(_:_:)`` for a tag of at most 16 bytes.
+    @inline(__always)
+    static func isText(_ tag: ShortTag, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = text.count
+        guard Int(tag.bitCount) == n * 8 else { return false }
+        let base = UnsafeRawPointer(text.baseAddress!)
+        var words: (UInt64, UInt64) = (0, 0)
+        var i = 0
+        while i + 8 <= n {
+            let value = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            if i == 0 { words.0 = value } else { words.1 = value }
+            i += 8
+        }
+        while i < n {
+            let shift = UInt64(56 - (i % 8) * 8)
+            if i < 8 { words.0 |= UInt64(text[i]) << shift } else { words.1 |= UInt64(text[i]) << shift }
+            i += 1
+        }
+        return words.0 == tag.w0 && words.1 == tag.w1
+    }
+
     /// The text as hexadecimal digits (an EPC written in hex): `TagID(hex:)`.
     static func isHex(_ tag: TagID, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard Int(tag.bitCount) == text.count * 4 else { return false }

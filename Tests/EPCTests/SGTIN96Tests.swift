@@ -104,12 +104,15 @@ struct SGTIN96Tests {
             for byte in 0...255 {
                 var bytes = (0..<8).map { _ in digits.randomElement(using: &generator)! }
                 bytes[position] = UInt8(byte)
-                #expect(SGTIN96.hexWord(word(bytes)) == reference(bytes), "byte \(byte) at \(position)")
+                #expect(HexDigits.value(ofEight: word(bytes)) == reference(bytes), "byte \(byte) at \(position)")
             }
         }
         for _ in 0..<20_000 {
             let bytes = (0..<8).map { _ in Bool.random(using: &generator) ? digits.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator) }
-            #expect(SGTIN96.hexWord(word(bytes)) == reference(bytes))
+            #expect(HexDigits.value(ofEight: word(bytes)) == reference(bytes))
+        }
+        for byte in 0...255 {
+            #expect(HexDigits.value(of: UInt8(byte)) == Bits.nibble(UInt8(byte)), "byte \(byte)")
         }
     }
 

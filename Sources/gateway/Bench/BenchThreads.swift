@@ -70,11 +70,12 @@ final class SyntheticReader: @unchecked Sendable {
             while true {
                 let due = startNanos + UInt64(i * interval)
                 if due >= end { break }
-                var now = monotonicNanos()
-                while now < due {
-                    // Sleep through long gaps, yield through short ones: a spinning reader would steal the pipeline's core.
-                    if due - now > 200_000 { usleep(UInt32((due - now - 100_000) / 1_000)) } else { sched_yield() }
-                    now = monotonicNanos()
+                // Sleep until the read is due, never spin or yield: on a small box a busy reader would take the
+                // core the pipeline or the subscriber needs, and show up as their latency. Waking a little late
+                // only delays the push; latency is timed from the push itself.
+                if monotonicNanos() < due {
+                    var wake = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
+                    while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, nil) == EINTR {}
                 }
                 let (serial, isNew) = nextSerial()
                 if isNew { entries.set(serial, monotonicNanos()) }

@@ -31,6 +31,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Synthetic readers, each with its own ring and thread.", valueName: "count"))
     var readers: Int = 2
 
+    @Option(name: .long, help: ArgumentHelp("Also write the JSON object to this file (the table still goes to standard output).", valueName: "path"))
+    var jsonOut: String?
+
     @Option(name: .long, help: ArgumentHelp("Run only these parts (repeatable): \(BenchSection.allCases.map(\.rawValue).joined(separator: ", ")); all by default. For profiling one path.", valueName: "part"))
     var only: [BenchSection] = []
 
@@ -141,6 +144,13 @@ struct BenchCommand: AsyncParsableCommand {
         }
         report.add("bench.seconds", Double(monotonicNanos() - began) / 1e9, "s")
 
+        if let jsonOut {
+            do {
+                try Data((try report.json() + "\n").utf8).write(to: URL(fileURLWithPath: jsonOut))
+            } catch {
+                throw CLIError("--json-out \(jsonOut): \(error.localizedDescription)")
+            }
+        }
         print(json ? try report.json() : report.table())
     }
 }

@@ -12,7 +12,7 @@ import Glibc
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]) else {
-    print("usage: CallgrindHarness sgtin96|sgtin96-hex|uri-baseline|directory-hit|directory-miss|directory-gtin COUNT")
+    print("usage: CallgrindHarness sgtin96|sgtin96-hex|uri-baseline|directory-hit|directory-miss|directory-gtin|dictionary-hit|dictionary-gtin COUNT")
     exit(2)
 }
 
@@ -75,6 +75,23 @@ case "directory-hit", "directory-miss", "directory-gtin":
         case "directory-hit": checksum &+= UInt64(directory.customer(credential: credentials[i & 1_023]) ?? 0)
         case "directory-miss": checksum &+= UInt64(directory.customer(credential: tags[i & 1_023]) ?? 0)
         default: checksum &+= UInt64(directory.product(gtin: 10_000_000_000_000 + UInt64(i &* 7_919 % size) * 7) ?? 0)
+        }
+    }
+case "dictionary-hit", "dictionary-gtin":
+    // The baseline: standard dictionaries keyed by TagID and by GTIN, as the directory was first written.
+    let size = 10_000
+    var byCredential: [TagID: Int32] = [:]
+    var byGTIN: [UInt64: Int32] = [:]
+    for i in 0..<size {
+        byCredential[TagID(hex: "E2801160600002" + hex(UInt64(i), 10))!] = Int32(i)
+        byGTIN[10_000_000_000_000 + UInt64(i) * 7] = Int32(i)
+    }
+    let credentials = (0..<1_024).map { TagID(hex: "E2801160600002" + hex(UInt64($0 &* 7_919 % size), 10))! }
+    for i in 0..<count {
+        if arguments[1] == "dictionary-hit" {
+            checksum &+= UInt64(byCredential[credentials[i & 1_023]] ?? 0)
+        } else {
+            checksum &+= UInt64(byGTIN[10_000_000_000_000 + UInt64(i &* 7_919 % size) * 7] ?? 0)
         }
     }
 default:
