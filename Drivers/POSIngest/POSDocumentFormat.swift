@@ -113,7 +113,9 @@ public struct POSIngestError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unauthorized = Code(name: "unauthorized")
         /// The body or document exceeds a limit (HTTP 413).
         public static let tooLarge = Code(name: "too-large")
-        /// The ledger could not be written; nothing of the document was taken, the sender should retry (HTTP 503).
+        /// The gateway could not keep the document: the bus journal did not sync its transactions within
+        /// `pos.commitTimeout`, or the ledger could not be written. It is not recorded as seen, so the
+        /// sender should retry (HTTP 503); a sale published after all is de-duplicated by the CRM store.
         public static let storage = Code(name: "storage")
         /// The listener cannot bind or serve its address.
         public static let listen = Code(name: "listen")

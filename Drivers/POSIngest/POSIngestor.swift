@@ -107,20 +107,26 @@ public struct POSIngestOutcome: Sendable, Equatable, Codable {
 }
 
 /// The one path every POS document takes, from HTTP or from a drop folder: parse, de-duplicate
-/// against the ledger, push into the source's ring, record in the ledger, answer.
+/// against the ledger, push into the source's ring, wait until the bus journal keeps the
+/// transactions, record in the ledger, answer.
 ///
 /// All ledger work and ring pushes run on one serial queue: a source's ring is single-producer,
 /// and HTTP handlers and drop-folder watchers run concurrently. It is a dispatch queue, not the
-/// Swift concurrency pool, because a push may wait on a full ring and the ledger fsyncs.
+/// Swift concurrency pool, because a push may wait on a full ring, the wait for the journal blocks
+/// (for a group commit, a few milliseconds) and the ledger fsyncs.
 public final class POSIngestor: Sendable {
     /// The idempotency ledger shared by all sources.
     public let ledger: POSLedger
+    /// How long a document waits for its transactions to be kept (``DeliveryAck``) before it is
+    /// answered 503; `nil` answers once they are pushed (tests that drain the ring themselves).
+    public let commitTimeout: Duration?
     private let logger: Logger
     private let queue = DispatchQueue(label: "pos-ingest")
 
     /// Creates the ingestion path around a ledger.
-    public init(ledger: POSLedger, logger: Logger) {
+    public init(ledger: POSLedger, commitTimeout: Duration? = nil, logger: Logger) {
         self.ledger = ledger
+        self.commitTimeout = commitTimeout
         self.logger = logger
     }
 
@@ -197,6 +203,15 @@ public final class POSIngestor: Sendable {
         }
     }
 
+    /// Why a document's ack says its transactions were not kept; `nil` when they were.
+    private static func unkept(_ outcome: DeliveryAck.Outcome?, within timeout: Duration) -> String? {
+        switch outcome {
+        case .journalled?, .published?: nil
+        case .failed(let reason)?: reason
+        case nil: "the bus journal did not sync them within pos.commitTimeout (\(timeout))"
+        }
+    }
+
     /// De-duplicates, pushes and records one complete document. `knownBefore` counts the pending
     /// transactions the screen found published already; what is still pending is counted as ignored.
     private func ingestSerially(_ document: POSDocument, knownBefore: Int, for source: POSSource, origin: String)
@@ -213,23 +228,39 @@ public final class POSIngestor: Sendable {
         }
         var fresh: [String] = []
         var seen = Set<String>()
-        for transaction in document.transactions {
+        var unseen = document.transactions.filter { transaction in
             let key = "\(driver)|\(transaction.key)"
             guard !ledger.contains(key), seen.insert(key).inserted else {
                 outcome.duplicated += 1
-                continue
+                return false
             }
+            return true
+        }
+        let ack = commitTimeout != nil && !unseen.isEmpty ? DeliveryAck() : nil
+        if let ack { unseen[unseen.count - 1].ack = ack }
+        var pushedAck = false
+        for transaction in unseen {
             guard source.sink.push(transaction) else {
                 outcome.rejected += 1
                 outcome.errors.append("transaction \(transaction.key): the gateway is stopping; send it again")
                 continue
             }
+            pushedAck = pushedAck || transaction.ack != nil
             outcome.accepted += 1
-            fresh.append(key)
+            fresh.append("\(driver)|\(transaction.key)")
+        }
+        if let ack, let commitTimeout, outcome.accepted > 0,
+           let failure = Self.unkept(pushedAck ? ack.wait(timeout: commitTimeout) : .failed("the gateway is stopping"), within: commitTimeout) {
+            // Not recorded: the sender's retry is published again, and the store de-duplicates it by key.
+            source.counters.add(outcome)
+            let error = POSIngestError(.storage, "\(outcome.accepted) transactions were not kept: \(failure); send the document again")
+            logger.error("POS source \(source.name): document from \(origin): \(error.message)")
+            source.sink.report(.error, error.message)
+            return .failure(error)
         }
         if let deliveryKey { fresh.append(deliveryKey) }
         do {
-            // Pushed first, recorded second: a crash in between re-publishes on the sender's retry
+            // Kept first, recorded second: a crash in between re-publishes on the sender's retry
             // (the store de-duplicates by key) rather than losing a sale the ledger claims to have.
             try ledger.record(fresh)
         } catch {

@@ -8,6 +8,7 @@ import GatewayCore
 ///   maxBodyBytes: 16777216
 ///   ledgerRetention: 35d
 ///   dropFolderPoll: 1s
+///   commitTimeout: 3s
 /// ```
 public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
     /// The host the listener binds.
@@ -23,8 +24,11 @@ public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
     public var ledgerRetention: Duration = .seconds(35 * 86_400)
     /// How often drop folders are scanned.
     public var dropFolderPoll: Duration = .seconds(1)
+    /// How long a document waits for the bus journal to sync its transactions before it is answered
+    /// 503 (a full or failing disk). Below the webhook senders' own timeouts (Shopify waits 5 s).
+    public var commitTimeout: Duration = .seconds(3)
 
-    /// The defaults: 127.0.0.1:8081, 16 MiB, 35 days, 1 s.
+    /// The defaults: 127.0.0.1:8081, 16 MiB, 35 days, 1 s, 3 s.
     public init() {}
 
     /// Reads `pos:`; every error names its key path.
@@ -45,6 +49,10 @@ public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
         dropFolderPoll = try config.value("dropFolderPoll", default: dropFolderPoll)
         guard dropFolderPoll >= .milliseconds(50), dropFolderPoll <= .seconds(3_600) else {
             throw ConfigError(.invalidValue, at: config.path(of: "dropFolderPoll"), "'\(dropFolderPoll)' is out of range (50ms–1h)")
+        }
+        commitTimeout = try config.value("commitTimeout", default: commitTimeout)
+        guard commitTimeout >= .milliseconds(100), commitTimeout <= .seconds(60) else {
+            throw ConfigError(.invalidValue, at: config.path(of: "commitTimeout"), "'\(commitTimeout)' is out of range (100ms–60s)")
         }
         try validate(path: config.path)
     }

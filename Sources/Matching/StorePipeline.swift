@@ -333,6 +333,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             flags: transaction.flags.isEmpty ? nil : transaction.flags)
         emit(.posTransaction(enriched), at: transaction.endedAt)
         linkBasket(of: transaction)
+        if let ack = transaction.ack { sink.settle(ack) }
     }
 
     /// Links the tagged items seen at the sale's checkout to its lines and marks the matched ones sold.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Bus
@@ -82,6 +83,27 @@ struct JournalTests {
         #expect(waitUntil { journal.durableSeq == 100 })
         try journal.append(seq: 101, payload: payload(101))
         #expect(waitUntil { journal.durableSeq == 101 })
+    }
+
+    @Test("whenDurable runs at once for a synced seq, after the sync for a later one, and never for one the journal never holds")
+    func whenDurable() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        // A long group commit, so the test controls when syncs happen (flush).
+        let journal = try Journal.open(directory: directory, groupCommit: .seconds(60), logger: quietLogger)
+        defer { journal.close() }
+        let ran = Mutex<[UInt64]>([])
+        for seq in UInt64(1)...3 { try journal.append(seq: seq, payload: payload(seq)) }
+        journal.whenDurable(2) { ran.withLock { $0.append(2) } }
+        journal.whenDurable(3) { ran.withLock { $0.append(3) } }
+        journal.whenDurable(9) { ran.withLock { $0.append(9) } }
+        #expect(ran.withLock { $0 }.isEmpty)
+        try journal.flush()
+        #expect(ran.withLock { $0 } == [2, 3])
+        journal.whenDurable(1) { ran.withLock { $0.append(1) } }
+        #expect(ran.withLock { $0 } == [2, 3, 1])
+        try journal.flush()
+        #expect(!ran.withLock { $0 }.contains(9))
     }
 
     @Test("seqs must increase")

@@ -239,7 +239,9 @@ def test_a_full_journal_disk_is_reported_live_delivery_goes_on_and_journaling_re
     # a filler file takes the space, and the test removes it through a signal file from outside.
     data = tmp_path / "data"
     data.mkdir()
-    publish, replay = store_config(tmp_path, journal_dir=str(data))
+    pos_port = free_port()
+    publish, replay = store_config(tmp_path, "  - { name: poslog, driver: poslog, kind: transactions }", journal_dir=str(data),
+                                   pos_port=pos_port)
     release = tmp_path / "release"
     script = f"""
 mount -t tmpfs -o size=4m tmpfs '{data}' || exit 1
@@ -263,13 +265,21 @@ wait $gateway
         wait_for(lambda: "No space left on device" in text(), timeout=60, what="a clear journal error once the disk is full")
         assert "records stay buffered and are retried" in text()
         bus.keeps_flowing("while the journal's disk is full")
+        # A sale the journal cannot keep is not answered "accepted": the POS is told to send it again.
+        url = f"http://127.0.0.1:{pos_port}/pos/poslog"
+        status, answer = post_document(url, SMALL_POSLOG.read_bytes())
+        assert status == 503 and answer["code"] == "storage" and "were not kept" in answer["error"], answer
         release.touch()
         wait_for(lambda: "journal writable again" in text(), timeout=60, what="journaling to resume when space returns")
         bus.keeps_flowing("after journaling resumed")
+        # The retry is taken afresh (the first try was not recorded as seen), and answered once kept.
+        status, answer = post_document(url, SMALL_POSLOG.read_bytes())
+        assert status == 200 and answer["accepted"] == 1 and answer["duplicated"] == 0, answer
         assert process.poll() is None
         # Nothing was lost meanwhile: the journal holds every seq, as the replay protocol reads it.
         last, events = journal_events(replay)
         assert last > 0 and [event["seq"] for event in events] == list(range(1, last + 1))
+        assert any(event["type"] == "pos.transaction" and event["source"] == "poslog" for event in events)
     finally:
         release.touch()
         process.send_signal(signal.SIGTERM)
@@ -277,6 +287,19 @@ wait $gateway
         log.close()
         bus.close()
     assert code == 0, text()[-3000:]
+
+
+SMALL_POSLOG = Path(__file__).resolve().parents[1] / "POSLogTests" / "Fixtures" / "ncr-acs-SMALL.xml"
+
+
+def post_document(url: str, body: bytes):
+    """POSTs a POSLog document; the status and the JSON answer."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/xml"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def journal_events(replay: str):

@@ -30,12 +30,12 @@ import Testing
         let source: POSSource
         let ingestor: POSIngestor
 
-        init(token: String? = nil, folder: URL? = nil) throws {
+        init(token: String? = nil, folder: URL? = nil, commitTimeout: Duration? = nil) throws {
             self.folder = try folder ?? temporaryFolder()
             sink = makeSink()
             source = POSSource(format: POSLogFormat(parser: utcParser), options: POSSourceOptions(path: "/pos/poslog", token: token), sink: sink)
             let ledger = try POSLedger(path: self.folder.appendingPathComponent("pos-ledger").path, retention: .seconds(86_400), logger: quietLogger)
-            ingestor = POSIngestor(ledger: ledger, logger: quietLogger)
+            ingestor = POSIngestor(ledger: ledger, commitTimeout: commitTimeout, logger: quietLogger)
         }
 
         func app(maxBodyBytes: Int = 16 << 20) throws -> some ApplicationProtocol {
@@ -179,6 +179,71 @@ import Testing
         #expect(!String(decoding: try JSONEncoder().encode(published), as: UTF8.self).contains(pan))
         let ledger = try String(contentsOf: harness.folder.appendingPathComponent("pos-ledger"), encoding: .utf8)
         #expect(!ledger.contains(pan))
+    }
+
+    /// Stands in for the pipeline and the bus journal: drains the ring and settles each ack it finds
+    /// with `outcome`, or leaves it unsettled while `outcome` is `nil`.
+    final class Pipeline: Sendable {
+        let outcome = Mutex<DeliveryAck.Outcome?>(nil)
+        let acks = Mutex<[(key: String, ack: DeliveryAck)]>([])
+        let drained = Mutex<[String]>([])
+        private let stopped = Atomic<Bool>(false)
+
+        init(_ sink: TransactionSink) {
+            let thread = Thread { [self] in
+                while !stopped.load(ordering: .relaxed) {
+                    for transaction in drain(sink) {
+                        drained.withLock { $0.append(transaction.sequenceNumber) }
+                        guard let ack = transaction.ack else { continue }
+                        acks.withLock { $0.append((transaction.sequenceNumber, ack)) }
+                        if let outcome = outcome.withLock({ $0 }) { ack.settle(outcome) }
+                    }
+                    usleep(2_000)
+                }
+            }
+            thread.start()
+        }
+
+        func stop() { stopped.store(true, ordering: .relaxed) }
+    }
+
+    @Test("the answer waits until the journal keeps the sale: unsynced in time or refused → 503 and not recorded, so the retry is taken")
+    func answerWaitsForTheJournal() async throws {
+        let harness = try Harness(commitTimeout: .milliseconds(300))
+        defer { harness.cleanUp() }
+        let pipeline = Pipeline(harness.sink)
+        defer { pipeline.stop() }
+        var doc = POSLogBuilder()
+        doc.retail(sequence: "1", body: doc.sale(1, price: "1.00", amount: "1.00"), total: "1.00")
+        doc.retail(sequence: "2", body: doc.sale(1, price: "2.00", amount: "2.00"), total: "2.00")
+        let body = doc.bytes
+        try await harness.app().test(.live) { client in
+            // Never settled: the journal did not sync in time (a full disk).
+            let late = try await Self.post(client, body)
+            #expect(late.status == .serviceUnavailable)
+            let lateRefusal = try Self.decode(Refusal.self, late)
+            #expect(lateRefusal.code == "storage")
+            #expect(lateRefusal.error.contains("pos.commitTimeout"))
+            #expect(!harness.ingestor.ledger.contains("poslog|12/3/2026-03-01/1"))
+            // One ack per document, on its last transaction.
+            #expect(pipeline.acks.withLock { $0.map(\.key) } == ["2"])
+
+            pipeline.outcome.withLock { $0 = .failed("2 events could not be journalled") }
+            let refused = try await Self.post(client, body)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(try Self.decode(Refusal.self, refused).error.contains("2 events could not be journalled"))
+
+            pipeline.outcome.withLock { $0 = .journalled }
+            let kept = try await Self.post(client, body)
+            #expect(kept.status == .ok)
+            #expect(try Self.decode(Answer.self, kept) == Answer(accepted: 2, duplicated: 0, rejected: 0, ignored: 0, errors: []))
+            #expect(harness.ingestor.ledger.contains("poslog|12/3/2026-03-01/1"))
+            #expect(harness.ingestor.ledger.contains("poslog|12/3/2026-03-01/2"))
+
+            let again = try await Self.post(client, body)
+            #expect(try Self.decode(Answer.self, again).duplicated == 2)
+        }
+        #expect(pipeline.drained.withLock { $0 } == ["1", "2", "1", "2", "1", "2"])
     }
 
     @Test("duplicates are recognised after a restart: a new ledger and ingestor on the same file")

@@ -116,6 +116,8 @@ public final class Journal: Sendable {
     private let commitLock = Mutex<Void>(())
     private let appended: Atomic<UInt64>
     private let durable: Atomic<UInt64>
+    /// Actions waiting for ``durableSeq`` to reach their seq, in seq order.
+    private let durableWaiters = Mutex<[(seq: UInt64, action: @Sendable () -> Void)]>([])
     let bytes: Atomic<Int64>
     /// The first seq of the oldest segment, 0 when there is none.
     let oldest: Atomic<UInt64>
@@ -238,6 +240,25 @@ public final class Journal: Sendable {
             // A failure here is retried by the next commit, which also reports it.
             _ = writeBuffered(&state)
         }
+    }
+
+    /// Runs `action` once ``durableSeq`` reaches `seq`: now if it has, else on the commit thread after
+    /// the sync that gets there. An action whose seq is never synced (the journal closes first) never runs.
+    public func whenDurable(_ seq: UInt64, _ action: @escaping @Sendable () -> Void) {
+        guard seq > durableSeq else { return action() }
+        durableWaiters.withLock { $0.append((seq, action)) }
+        // A commit may have advanced the seq between the check and the append.
+        runDurableWaiters()
+    }
+
+    private func runDurableWaiters() {
+        let synced = durableSeq
+        let ready = durableWaiters.withLock { waiters -> [@Sendable () -> Void] in
+            let count = waiters.prefix { $0.seq <= synced }.count
+            defer { waiters.removeFirst(count) }
+            return waiters.prefix(count).map(\.action)
+        }
+        for action in ready { action() }
     }
 
     /// Writes and syncs everything appended, on the calling thread; for shutdown and tests.
@@ -439,6 +460,7 @@ public final class Journal: Sendable {
                 }
                 durable.store(target, ordering: .releasing)
             }
+            runDurableWaiters()
             return writeFailure
         }
     }

@@ -68,6 +68,8 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
     private var refusedSinceAccepting: UInt64 = 0
     private var journalFailing = false
     private var closed = false
+    /// Events not journalled (refused by the journal, or not encodable) when the last ack was settled.
+    private var unkeptAtLastSettle: UInt64 = 0
 
     private let publishedCount = Atomic<UInt64>(0)
     private let refusedCount = Atomic<UInt64>(0)
@@ -182,6 +184,25 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         lastSeqValue.store(event.seq, ordering: .relaxed)
         if let journal { append(event.seq, body, to: journal) }
         send(event, body)
+    }
+
+    /// Settles `ack` once every event emitted so far is synced to the journal.
+    ///
+    /// Fails it at once when an event went unjournalled since the last ack: that one may be the
+    /// ack's own, and a false failure only makes the sender retry, which the store de-duplicates.
+    /// An ack the journal never syncs (a full disk) stays unsettled and its waiter times out.
+    public func settle(_ ack: DeliveryAck) {
+        guard let journal else {
+            ack.settle(.published)
+            return
+        }
+        let unkept = journalFailureCount.load(ordering: .relaxed) + unencodableCount.load(ordering: .relaxed)
+        defer { unkeptAtLastSettle = unkept }
+        guard unkept == unkeptAtLastSettle else {
+            ack.settle(.failed("\(unkept - unkeptAtLastSettle) events could not be journalled"))
+            return
+        }
+        journal.whenDurable(nextSeq - 1) { ack.settle(.journalled) }
     }
 
     /// Nothing to push: ZeroMQ sends as soon as a message is queued, and the journal commits on its own thread.

@@ -125,6 +125,15 @@ public struct PosTransaction: Sendable, Codable, Equatable {
 
     /// The idempotency key a POS guarantees unique: store, workstation, sequence number, business day.
     public var key: String { "\(storeID)/\(workstationID)/\(businessDay)/\(sequenceNumber)" }
+
+    /// Settled once this transaction's events are kept (see ``DeliveryAck``); set by the POS input on
+    /// the last transaction of a document it waits for. Not part of the transaction's data: never encoded.
+    public var ack: DeliveryAck?
+
+    private enum CodingKeys: String, CodingKey {
+        case storeID, workstationID, sequenceNumber, businessDay, endedAt, operatorID, currency, lines, tenders, total, tax
+        case loyaltyID, startedAt, confidence, flags
+    }
 }
 
 extension Timestamp: Codable {

@@ -8,4 +8,11 @@ public protocol EventSink: AnyObject {
     func flush()
     /// Flushes and releases resources; no emits follow.
     func close()
+    /// Settles `ack` once every event emitted so far is kept (see ``DeliveryAck``).
+    func settle(_ ack: DeliveryAck)
+}
+
+extension EventSink {
+    /// A sink that keeps nothing beyond what it was handed (a recorder in tests) settles at once.
+    public func settle(_ ack: DeliveryAck) { ack.settle(.published) }
 }

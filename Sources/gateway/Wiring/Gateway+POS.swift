@@ -28,7 +28,7 @@ extension Gateway {
         } catch {
             throw CLIError(error.message)
         }
-        return try POSListenerService(configuration: config.pos, sources: sources, ingestor: POSIngestor(ledger: ledger, logger: logger),
+        return try POSListenerService(configuration: config.pos, sources: sources, ingestor: POSIngestor(ledger: ledger, commitTimeout: config.pos.commitTimeout, logger: logger),
                                       sourcePaths: sourcePaths, routes: routes, logger: logger)
     }
 
