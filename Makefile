@@ -69,6 +69,8 @@ bench: deps venv
 ## New inputs go to Fuzz/.build/corpus/<target> (not committed); a crash or hang is written to Fuzz/.build/artifacts/<target>/
 ## and stops the run: fix the parser, copy the input to Fuzz/Regressions/<target>/ (FuzzRegressionTests replays it).
 FUZZ_SECONDS ?= 60
+## FUZZ_RUNS=N stops each target after N inputs instead (the million-execution runs of docs/security.md).
+FUZZ_RUNS ?=
 FUZZ_TARGETS ?= llrp m100 hid epc-hex epc-uri bus-codec journal config poslog webhook escpos
 FUZZ_BUILD := Fuzz/.build
 fuzz-build: deps
@@ -77,9 +79,9 @@ fuzz-build: deps
 fuzz: fuzz-build
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t Fuzz/Regressions/$$t; \
-	  echo "== fuzz-$$t for $(FUZZ_SECONDS)s"; \
+	  echo "== fuzz-$$t for $(if $(FUZZ_RUNS),$(FUZZ_RUNS) inputs,$(FUZZ_SECONDS)s)"; \
 	  $(FUZZ_BUILD)/release/fuzz-$$t $(FUZZ_BUILD)/corpus/$$t Fuzz/Corpus/$$t Fuzz/Regressions/$$t \
-	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ 2>&1 | grep -E '^(#[0-9]+ +DONE|stat::|==|INFO: Seed|.*(ERROR|crash|Timeout|deadly))' || exit 1; \
 	  test -z "$$(ls -A $(FUZZ_BUILD)/artifacts/$$t)" || { echo "fuzz-$$t found a failing input in $(FUZZ_BUILD)/artifacts/$$t"; exit 1; }; \
 	done

@@ -51,10 +51,14 @@ public enum POSListener {
     }
 
     /// The application serving the router on `address`.
-    public static func application(router: Router<BasicRequestContext>, address: BindAddress, logger: Logger,
-                                   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    ///
+    /// A connection that sends nothing for `readTimeout`, before its first request or in the middle of
+    /// one (a client trickling its body), is closed: it would otherwise hold a connection for ever.
+    public static func application(router: Router<BasicRequestContext>, address: BindAddress, readTimeout: Duration = POSListenerConfig().readTimeout,
+                                   logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(router: router, configuration: .init(address: address, serverName: nil), onServerRunning: onServerRunning, logger: logger)
+        Application(router: router, server: .http1(configuration: .init(idleTimeout: TimeAmount(readTimeout))),
+                    configuration: .init(address: address, serverName: nil), onServerRunning: onServerRunning, logger: logger)
     }
 
     static func handle(_ request: Request, context: BasicRequestContext, source: POSSource, ingestor: POSIngestor,

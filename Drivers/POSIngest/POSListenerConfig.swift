@@ -9,6 +9,7 @@ import GatewayCore
 ///   ledgerRetention: 35d
 ///   dropFolderPoll: 1s
 ///   commitTimeout: 3s
+///   readTimeout: 30s
 /// ```
 public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
     /// The host the listener binds.
@@ -27,8 +28,10 @@ public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
     /// How long a document waits for the bus journal to sync its transactions before it is answered
     /// 503 (a full or failing disk). Below the webhook senders' own timeouts (Shopify waits 5 s).
     public var commitTimeout: Duration = .seconds(3)
+    /// How long a connection may send nothing, before a request or within one, until it is closed.
+    public var readTimeout: Duration = .seconds(30)
 
-    /// The defaults: 127.0.0.1:8081, 16 MiB, 35 days, 1 s, 3 s.
+    /// The defaults: 127.0.0.1:8081, 16 MiB, 35 days, 1 s, 3 s, 30 s.
     public init() {}
 
     /// Reads `pos:`; every error names its key path.
@@ -53,6 +56,10 @@ public struct POSListenerConfig: ConfigSection, Sendable, Equatable {
         commitTimeout = try config.value("commitTimeout", default: commitTimeout)
         guard commitTimeout >= .milliseconds(100), commitTimeout <= .seconds(60) else {
             throw ConfigError(.invalidValue, at: config.path(of: "commitTimeout"), "'\(commitTimeout)' is out of range (100ms–60s)")
+        }
+        readTimeout = try config.value("readTimeout", default: readTimeout)
+        guard readTimeout >= .milliseconds(100), readTimeout <= .seconds(3_600) else {
+            throw ConfigError(.invalidValue, at: config.path(of: "readTimeout"), "'\(readTimeout)' is out of range (100ms–1h)")
         }
         try validate(path: config.path)
     }

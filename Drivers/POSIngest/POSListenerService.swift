@@ -67,7 +67,8 @@ public struct POSListenerService: Service {
                 let router = try POSListener.router(sources: sources, ingestor: ingestor, maxBodyBytes: configuration.maxBodyBytes,
                                                     sourcePaths: sourcePaths, routes: routes, logger: logger)
                 let host = configuration.host
-                let app = POSListener.application(router: router, address: .hostname(host, port: configuration.port), logger: logger) { channel in
+                let app = POSListener.application(router: router, address: .hostname(host, port: configuration.port), readTimeout: configuration.readTimeout,
+                                                    logger: logger) { channel in
                     let port = channel.localAddress?.port ?? configuration.port
                     let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
                     for source in sources {

@@ -50,6 +50,19 @@ import Testing
         #expect(records[1] == .failure(CSVSyntaxError(line: 2, message: "a quoted field is never closed")))
     }
 
+    @Test func aRecordOverTheLimitFailsThatLineOnly() {
+        let limit = CSVReader.maxRecordBytes
+        let tooLong = CSVSyntaxError(line: 2, message: "the record is longer than \(limit) bytes (a quote never closed?)")
+        let records = read("a\n" + String(repeating: "x", count: limit + 1) + "\nok,1\n")
+        #expect(records == [.success(CSVRecord(line: 1, fields: ["a"])), .failure(tooLong), .success(CSVRecord(line: 3, fields: ["ok", "1"]))])
+        // A stray quote stops at the limit instead of taking the rest of the file as one field.
+        let rows = (0..<10_000).map { "row\($0),1" }.joined(separator: "\n")
+        let stray = read("a\n\"oops,\n" + rows + "\n")
+        #expect(stray[1] == .failure(tooLong))
+        #expect(stray.last == .success(CSVRecord(line: 10_002, fields: ["row9999", "1"])))
+        #expect(read(String(repeating: "y", count: limit)) == [.success(CSVRecord(line: 1, fields: [String(repeating: "y", count: limit)]))])
+    }
+
     @Test func invalidUTF8IsAnError() {
         let records = Array(CSVReader(bytes: [0x61, 0x2C, 0xFF, 0x0A]))
         #expect(records == [.failure(CSVSyntaxError(line: 1, message: "the text is not valid UTF-8"))])

@@ -63,12 +63,13 @@ class HostileReader:
         self.server.close()
 
 
-def store_config(tmp_path: Path, extra_sources: str = "", journal_dir: str | None = None, pos_port: int | None = None):
+def store_config(tmp_path: Path, extra_sources: str = "", journal_dir: str | None = None, pos_port: int | None = None,
+                 pos_extra: str = ""):
     (tmp_path / "customers.csv").write_text(CUSTOMERS)
     (tmp_path / "products.csv").write_text(PRODUCTS)
     publish = f"tcp://127.0.0.1:{free_port()}"
     replay = f"tcp://127.0.0.1:{free_port()}"
-    pos = f"pos: {{ listen: 127.0.0.1:{pos_port}, maxBodyBytes: 1048576 }}" if pos_port else ""
+    pos = f"pos: {{ listen: 127.0.0.1:{pos_port}, maxBodyBytes: 1048576 {pos_extra} }}" if pos_port else ""
     (tmp_path / "gateway.yaml").write_text(f"""
 gateway: {{ id: gw-drill, store: store-drill, dataDir: {journal_dir or tmp_path / 'data'} }}
 store: {{ companyPrefixes: ["0614141"] }}
@@ -224,6 +225,32 @@ def test_a_100_mb_post_is_refused_and_the_listener_keeps_serving(tmp_path):
     finally:
         stop(process, log, tmp_path)
         bus.close()
+
+
+def test_a_pos_that_connects_and_trickles_or_says_nothing_is_cut_off_after_pos_read_timeout(tmp_path):
+    pos_port = free_port()
+    store_config(tmp_path, "  - { name: poslog, driver: poslog, kind: transactions }", pos_port=pos_port, pos_extra=", readTimeout: 1s")
+    process, log = start(tmp_path)
+    try:
+        wait_for(lambda: _reachable(pos_port), timeout=30, what="the POS listener")
+        silent = socket.create_connection(("127.0.0.1", pos_port), timeout=30)
+        trickling = socket.create_connection(("127.0.0.1", pos_port), timeout=30)
+        trickling.sendall(b"POST /pos/poslog HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<POSLog")
+        began = time.monotonic()
+        for client, what in ((silent, "a connection that sends nothing"), (trickling, "a request whose body stops")):
+            # Closed by the gateway: recv returns end of stream (or the connection is reset), not a timeout.
+            try:
+                assert client.recv(4096) == b"", f"{what} gets no answer but is closed"
+            except ConnectionResetError:
+                pass
+            client.close()
+        assert time.monotonic() - began < 25, "both were cut off well before the client's own 30 s timeout"
+        # The listener still serves.
+        status, _ = post_document(f"http://127.0.0.1:{pos_port}/pos/poslog", SMALL_POSLOG.read_bytes())
+        assert status == 200
+        assert process.poll() is None
+    finally:
+        stop(process, log, tmp_path)
 
 
 def _reachable(port: int) -> bool:

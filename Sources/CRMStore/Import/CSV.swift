@@ -19,11 +19,16 @@ struct CSVRecord: Equatable {
 ///
 /// A malformed record is returned as a failure and reading goes on at the next line, so one bad line
 /// in a 100k-row export costs that line only. A quote inside an unquoted field is taken literally
-/// (`5" nails`), as spreadsheets write it.
+/// (`5" nails`), as spreadsheets write it. A record longer than ``maxRecordBytes`` is refused the same
+/// way, so a stray quote cannot swallow the rest of the file into one field.
 struct CSVReader: IteratorProtocol, Sequence {
+    /// The longest record read: far beyond any customer or product row.
+    static let maxRecordBytes = 64 << 10
+
     private let bytes: [UInt8]
     private var index: Int
     private var line = 1
+    private var recordStart = 0
     private var buffer: [UInt8] = []
 
     private static let quote = UInt8(ascii: "\"")
@@ -42,6 +47,7 @@ struct CSVReader: IteratorProtocol, Sequence {
         skipBlankLines()
         guard index < bytes.count else { return nil }
         let start = line
+        recordStart = index
         var fields: [String] = []
         while true {
             let field: String
@@ -72,6 +78,7 @@ struct CSVReader: IteratorProtocol, Sequence {
                 guard index < bytes.count else {
                     return .failure(CSVSyntaxError(line: opened, message: "a quoted field is never closed"))
                 }
+                guard index - recordStart < Self.maxRecordBytes else { return .failure(tooLong(line: opened)) }
                 let byte = bytes[index]
                 if byte == Self.quote {
                     if index + 1 < bytes.count, bytes[index + 1] == Self.quote {
@@ -94,12 +101,17 @@ struct CSVReader: IteratorProtocol, Sequence {
         } else {
             let begin = index
             while index < bytes.count, !isDelimiter(bytes[index]) { index += 1 }
+            guard index - recordStart <= Self.maxRecordBytes else { return .failure(tooLong(line: line)) }
             buffer.append(contentsOf: bytes[begin..<index])
         }
         guard let text = String(validating: buffer, as: UTF8.self) else {
             return .failure(CSVSyntaxError(line: line, message: "the text is not valid UTF-8"))
         }
         return .success(text)
+    }
+
+    private func tooLong(line: Int) -> CSVSyntaxError {
+        CSVSyntaxError(line: line, message: "the record is longer than \(Self.maxRecordBytes) bytes (a quote never closed?)")
     }
 
     private func isDelimiter(_ byte: UInt8) -> Bool {
