@@ -18,11 +18,18 @@ public enum DashboardRoutes {
     /// instead of reconnecting.
     public static let sessionEndedCloseCode: UInt16 = 4401
 
+    /// How long a connection may send nothing within a page request before it is closed.
+    public static let readTimeout: Duration = .seconds(30)
+
     /// The application serving `core` on `address`.
     public static func application(core: DashboardCore, address: BindAddress,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(router: httpRouter(core: core), server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter(core: core)),
+        // A page request that stops sending mid-way is cut off after `readTimeout`; the live feed, once
+        // upgraded to a WebSocket, is not subject to it.
+        Application(router: httpRouter(core: core),
+                    server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter(core: core),
+                                                   configuration: .init(http1: .init(idleTimeout: TimeAmount(readTimeout)))),
                     configuration: .init(address: address, serverName: nil), onServerRunning: onServerRunning, logger: core.logger)
     }
 
