@@ -21,6 +21,11 @@ public final class EventCodec {
 
     /// Encodes `event` as a topic (its type) and a JSON body.
     public func encode(_ event: GatewayEvent) throws(BusError) -> (topic: String, body: [UInt8]) {
+        switch event.payload {
+        case .presenceEnter(let presence), .presenceExit(let presence):
+            return (event.type.topic, try PresenceJSON.body(of: event, presence))
+        default: break
+        }
         do {
             let data = try encoder.encode(event)
             return (event.type.topic, [UInt8](data))

@@ -1,0 +1,76 @@
+import Foundation
+import GatewayCore
+import Testing
+
+@testable import Bus
+
+/// The hand-written presence JSON against `JSONEncoder`'s, on random presences.
+@Suite("PresenceJSON")
+struct PresenceJSONTests {
+    /// SplitMix64, so every run draws the same cases.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Text with what JSON must escape, what it must not (slashes), and text beyond ASCII.
+    static func text(_ random: inout Seeded) -> String {
+        let pieces = ["a", "Zone 1", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "店", "🛒",
+                      "\u{2028}", "urn:epc:id:sgtin:0614141.812345.6789", ""]
+        return (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+    }
+
+    static func presence(_ random: inout Seeded) -> Presence {
+        func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &random) ? value() : nil }
+        let rssiChoices: [Double] = [-61, -61.5, -0.0, 1e-7, -1.25e300, 5e-324, Double(Int.random(in: -100...0, using: &random)) / 4]
+        var presence = Presence(zone: text(&random), reader: text(&random), antenna: Int.random(in: -5...70_000, using: &random),
+                                subject: [.customer, .visitor, .item, .tag].randomElement(using: &random)!,
+                                token: maybe(text(&random)), visit: maybe(text(&random)), epc: maybe(text(&random)),
+                                gtin: maybe(text(&random)), product: maybe(text(&random)), rssi: maybe(rssiChoices.randomElement(using: &random)!),
+                                dwellMs: maybe(Int64.random(in: Int64.min...Int64.max, using: &random)), visitEnd: maybe(Bool.random(using: &random)))
+        presence.sold = maybe(Bool.random(using: &random))
+        return presence
+    }
+
+    @Test("random presences: the same JSON object as JSONEncoder's, and decoded back to the same event")
+    func sameAsJSONEncoder() throws {
+        var random = Seeded(state: 20_261_207)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let codec = EventCodec()
+        for round in 0..<3_000 {
+            let presence = Self.presence(&random)
+            // Up to year 2200, and the epoch itself.
+            let micros = round == 0 ? 0 : UInt64.random(in: 0...7_258_118_400_000_000, using: &random)
+            let event = GatewayEvent(seq: UInt64.random(in: 1...UInt64.max, using: &random), gateway: Self.text(&random), store: Self.text(&random),
+                                     ts: Timestamp(microseconds: micros),
+                                     payload: Bool.random(using: &random) ? .presenceEnter(presence) : .presenceExit(presence))
+            let ours = try PresenceJSON.body(of: event, presence)
+            let theirs = try encoder.encode(event)
+            let ourObject = try JSONSerialization.jsonObject(with: Data(ours)) as? NSDictionary
+            let theirObject = try JSONSerialization.jsonObject(with: theirs) as? NSDictionary
+            #expect(ourObject != nil && ourObject == theirObject, "round \(round): \(String(decoding: ours, as: UTF8.self))")
+            let decoded = try codec.decode(topic: event.type.topic, body: ours)
+            #expect(decoded == GatewayEvent(seq: event.seq, gateway: event.gateway, store: event.store,
+                                            ts: Timestamp(microseconds: micros / 1_000 * 1_000), payload: event.payload), "round \(round)")
+            if ourObject != theirObject { return }
+        }
+    }
+
+    @Test("the codec writes presences this way, and a NaN RSSI is a codec error, not a crash")
+    func codecUsesItAndRefusesNaN() throws {
+        let presence = Presence(zone: "entrance", reader: "door", antenna: 1, subject: .item, epc: "urn:epc:id:sgtin:0614141.812345.6789", rssi: -61)
+        let event = GatewayEvent(seq: 7, gateway: "gw", store: "st", ts: Timestamp(microseconds: 1_700_000_000_123_456), payload: .presenceEnter(presence))
+        let body = try EventCodec().encode(event).body
+        #expect(String(decoding: body, as: UTF8.self) == #"{"v":1,"seq":7,"gateway":"gw","store":"st","type":"presence.enter","ts":"2023-11-14T22:13:20.123Z","zone":"entrance","reader":"door","antenna":1,"subject":"item","epc":"urn:epc:id:sgtin:0614141.812345.6789","rssi":-61.0}"#)
+        var bad = presence
+        bad.rssi = .nan
+        #expect(throws: BusError.self) { try EventCodec().encode(GatewayEvent(seq: 8, gateway: "gw", store: "st", ts: .now(), payload: .presenceExit(bad))) }
+    }
+}
