@@ -63,6 +63,54 @@ struct PresenceJSONTests {
         }
     }
 
+    @Test("the fast reader agrees with JSONDecoder: on what both writers produce, and on mutated bodies it reads only what JSONDecoder accepts, as the same event")
+    func readerAgreesWithJSONDecoder() throws {
+        var random = Seeded(state: 7_331)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let decoder = JSONDecoder()
+        var fastReads = 0
+        var mutatedFastReads = 0
+        for round in 0..<4_000 {
+            var presence = Self.presence(&random)
+            // Three in four with text as a store writes it, which the fast path reads; the rest with escapes, which it leaves to JSONDecoder.
+            if round % 4 != 0 {
+                for path in [\Presence.zone, \.reader] { presence[keyPath: path] = presence[keyPath: path].filter { $0.isLetter || $0 == " " } }
+                presence.product = presence.product?.filter { $0.isLetter || $0.isNumber }
+                (presence.token, presence.visit, presence.epc, presence.gtin) = (nil, nil, "urn:epc:id:sgtin:0614141.812345.\(round)", "00614141123452")
+            }
+            let event = GatewayEvent(seq: UInt64.random(in: 1...UInt64.max, using: &random), gateway: "gw-\(round)", store: "store",
+                                     ts: Timestamp(microseconds: UInt64.random(in: 0...4_102_444_800_000_000, using: &random) / 1_000 * 1_000),
+                                     payload: .presenceExit(presence))
+            for body in [try PresenceJSON.body(of: event, presence), [UInt8](try encoder.encode(event))] {
+                let slow = try decoder.decode(GatewayEvent.self, from: Data(body))
+                #expect(slow == event)
+                if let fast = PresenceJSON.event(from: body) {
+                    fastReads += 1
+                    #expect(fast == slow, "round \(round): \(String(decoding: body, as: UTF8.self))")
+                }
+                // A damaged copy: a byte changed, cut, or text spliced in.
+                var mutated = body
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0: mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                case 1: mutated.removeLast(Int.random(in: 1...mutated.count, using: &random))
+                case 2:
+                    let splice = [" ", "null", "1", "-", ".5", "e9", "\"", "\\u0041", ",\"x\":[1]", ",\"seq\":2", "tru"].randomElement(using: &random)!
+                    mutated.insert(contentsOf: Array(splice.utf8), at: Int.random(in: 0...mutated.count, using: &random))
+                default: mutated[Int.random(in: 0..<mutated.count, using: &random)] = Array(" 0-.eE\"\\{}:,tfn".utf8).randomElement(using: &random)!
+                }
+                if let fast = PresenceJSON.event(from: mutated) {
+                    mutatedFastReads += 1
+                    let slow = try? decoder.decode(GatewayEvent.self, from: Data(mutated))
+                    #expect(slow == fast, "round \(round): read \(String(decoding: mutated, as: UTF8.self)) that JSONDecoder reads as \(String(describing: slow))")
+                }
+            }
+        }
+        // Every body as a store writes it takes the fast path; some damaged ones are still valid events (a digit changed).
+        #expect(fastReads >= 4_000 * 3 / 2)
+        #expect(mutatedFastReads > 0)
+    }
+
     @Test("the codec writes presences this way, and a NaN RSSI is a codec error, not a crash")
     func codecUsesItAndRefusesNaN() throws {
         let presence = Presence(zone: "entrance", reader: "door", antenna: 1, subject: .item, epc: "urn:epc:id:sgtin:0614141.812345.6789", rssi: -61)

@@ -38,12 +38,10 @@ public final class EventCodec {
     /// Decodes a message; throws when the body is not a v1 event or does not match its topic.
     public func decode(topic: String, body: [UInt8]) throws(BusError) -> GatewayEvent {
         let event: GatewayEvent
-        do {
-            event = try decoder.decode(GatewayEvent.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw Self.classify(error, topic: topic)
-        } catch {
-            throw BusError(.codec, "\(topic): body is not JSON: \(Self.describe(error))")
+        if let presence = PresenceJSON.event(from: body) {
+            event = presence
+        } else {
+            event = try decodeWithFoundation(topic: topic, body: body)
         }
         guard event.type.topic == topic else {
             throw BusError(.topicMismatch, "topic '\(topic)' carries a \(event.type.topic) event (seq \(event.seq) from \(event.gateway))")
@@ -51,8 +49,19 @@ public final class EventCodec {
         return event
     }
 
+    private func decodeWithFoundation(topic: String, body: [UInt8]) throws(BusError) -> GatewayEvent {
+        do {
+            return try decoder.decode(GatewayEvent.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw Self.classify(error, topic: topic)
+        } catch {
+            throw BusError(.codec, "\(topic): body is not JSON: \(Self.describe(error))")
+        }
+    }
+
     /// Decodes an event body that travelled without a topic frame, as in a replay batch.
     func decode(body: [UInt8]) throws(BusError) -> GatewayEvent {
+        if let event = PresenceJSON.event(from: body) { return event }
         do {
             return try decoder.decode(GatewayEvent.self, from: Data(body))
         } catch let error as DecodingError {

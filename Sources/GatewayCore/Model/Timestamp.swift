@@ -64,6 +64,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, BitwiseCopyable, Custom
         self.init(microseconds: micros)
     }
 
+    /// Parses RFC 3339 from UTF-8 bytes, as ``init(rfc3339:)`` does; for readers that hold the bytes already.
+    public init?(rfc3339UTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let micros = Self.parse(bytes) else { return nil }
+        self.init(microseconds: micros)
+    }
+
     private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard b.count >= 20 else { return nil }
         func number(_ from: Int, _ count: Int) -> Int? {
