@@ -26,6 +26,9 @@ RATES = [
     "epc.uri_baseline_decode_ns",
     "matcher.baseline_rss_mib_1m_1m",
     "codec.decode_presence_us",
+    "codec.encode_presence_us",
+    "codec.foundation_encode_presence_us",
+    "codec.foundation_decode_presence_us",
     "store.sqlite_batched_events_per_s",
     "store.sqlite_single_events_per_s",
 ]

@@ -292,9 +292,18 @@ struct MicroBench {
 
     // MARK: Codec
 
-    /// Microseconds to encode a `presence.enter` of an item, as the publisher does for most events,
-    /// and to decode it back, as every subscriber does; with Swift allocations per event.
-    func codec() -> (encodeMicros: Double, decodeMicros: Double, encodeAllocations: Double?, decodeAllocations: Double?) {
+    /// Time and Swift allocations per event, one way.
+    struct CodecFigure {
+        /// Microseconds per event.
+        var micros: Double
+        /// Allocations per event; `nil` where they cannot be counted.
+        var allocations: Double?
+    }
+
+    /// Encoding a `presence.enter` of an item, as the publisher does for most events, and decoding it
+    /// back, as every subscriber does: through `EventCodec`, and through Foundation's `JSONEncoder` and
+    /// `JSONDecoder` as the baseline.
+    func codec() -> (encode: CodecFigure, decode: CodecFigure, foundationEncode: CodecFigure, foundationDecode: CodecFigure) {
         let codec = EventCodec()
         let payload = EventPayload.presenceEnter(Presence(
             zone: "floor", reader: "floor-1", antenna: 2, subject: .item, epc: "urn:epc:id:sgtin:0614141.812345.6789",
@@ -304,20 +313,27 @@ struct MicroBench {
                          payload: payload)
         }
         let n = max(2_000, decodes / 200)
-        var bytes = 0
-        var start = monotonicNanos()
-        for seq in 0..<n { bytes &+= (try? codec.encode(event(seq)))?.body.count ?? 0 }
-        let encode = Double(monotonicNanos() - start) / Double(n) / 1_000
-        let encodeAllocations = AllocationCounter.count { for seq in 0..<100 { bytes &+= (try? codec.encode(event(seq)))?.body.count ?? 0 } }
+        var checksum = 0
+        func measure(_ work: (Int) -> Int) -> CodecFigure {
+            let start = monotonicNanos()
+            for seq in 0..<n { checksum &+= work(seq) }
+            let micros = Double(monotonicNanos() - start) / Double(n) / 1_000
+            let allocations = AllocationCounter.count { for seq in 0..<100 { checksum &+= work(seq) } }
+            return CodecFigure(micros: micros, allocations: allocations.map { Double($0) / 100 })
+        }
         let encoded = try! codec.encode(event(0))
         let topic = Array(encoded.topic.utf8)
-        var seqs: UInt64 = 0
-        start = monotonicNanos()
-        for _ in 0..<n { seqs &+= (try? codec.decode(topic: topic, body: encoded.body))?.seq ?? 0 }
-        let decode = Double(monotonicNanos() - start) / Double(n) / 1_000
-        let decodeAllocations = AllocationCounter.count { for _ in 0..<100 { seqs &+= (try? codec.decode(topic: topic, body: encoded.body))?.seq ?? 0 } }
-        consume((bytes, seqs))
-        return (encode, decode, encodeAllocations.map { Double($0) / 100 }, decodeAllocations.map { Double($0) / 100 })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let decoder = JSONDecoder()
+        let body = Data(encoded.body)
+        let figures = (
+            encode: measure { (try? codec.encode(event($0)))?.body.count ?? 0 },
+            decode: measure { _ in Int(truncatingIfNeeded: (try? codec.decode(topic: topic, body: encoded.body))?.seq ?? 0) },
+            foundationEncode: measure { (try? encoder.encode(event($0)))?.count ?? 0 },
+            foundationDecode: measure { _ in Int(truncatingIfNeeded: (try? decoder.decode(GatewayEvent.self, from: body))?.seq ?? 0) })
+        consume(checksum)
+        return figures
     }
 }
 

@@ -86,10 +86,16 @@ struct BenchCommand: AsyncParsableCommand {
         if sections.contains(.codec) {
             progress("event encoding and decoding")
             let codec = micro.codec()
-            report.add("codec.encode_presence_us", codec.encodeMicros, "µs")
-            report.add("codec.encode_allocs_per_event", codec.encodeAllocations ?? .nan, "allocs")
-            report.add("codec.decode_presence_us", codec.decodeMicros, "µs")
-            report.add("codec.decode_allocs_per_event", codec.decodeAllocations ?? .nan, "allocs")
+            report.add("codec.encode_presence_us", codec.encode.micros, "µs")
+            report.add("codec.encode_allocs_per_event", codec.encode.allocations ?? .nan, "allocs")
+            report.add("codec.decode_presence_us", codec.decode.micros, "µs")
+            report.add("codec.decode_allocs_per_event", codec.decode.allocations ?? .nan, "allocs")
+            report.add("codec.foundation_encode_presence_us", codec.foundationEncode.micros, "µs")
+            report.add("codec.foundation_encode_allocs_per_event", codec.foundationEncode.allocations ?? .nan, "allocs")
+            report.add("codec.foundation_decode_presence_us", codec.foundationDecode.micros, "µs")
+            report.add("codec.foundation_decode_allocs_per_event", codec.foundationDecode.allocations ?? .nan, "allocs")
+            report.add("codec.encode_vs_foundation", codec.foundationEncode.micros / codec.encode.micros, "×")
+            report.add("codec.decode_vs_foundation", codec.foundationDecode.micros / codec.decode.micros, "×")
         }
 
         if sections.contains(.matcher) {
