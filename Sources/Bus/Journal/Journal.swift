@@ -100,6 +100,10 @@ public final class Journal: Sendable {
         var nextSeq: UInt64
     }
 
+    /// The largest seq a journal holds (`Int64.max`): recovery cuts a record claiming more as damage,
+    /// so the seq after the last is always countable.
+    public static let maxSeq = UInt64(Int64.max)
+
     /// The directory holding the segment files.
     public let directory: String
     /// How long appended records wait before they are synced together.
@@ -213,8 +217,8 @@ public final class Journal: Sendable {
         }
         try state.withLock { (state: inout State) throws(BusError) in
             guard !state.closed else { throw BusError(.journal, "the journal in \(directory) is closed") }
-            guard seq > state.lastSeq else {
-                throw BusError(.journal, "seq \(seq) does not follow the journal's last seq \(state.lastSeq)")
+            guard seq > state.lastSeq, seq <= Self.maxSeq else {
+                throw BusError(.journal, "seq \(seq) does not follow the journal's last seq \(state.lastSeq) or exceeds \(Self.maxSeq)")
             }
             if let failure = state.failure, state.buffer.count >= Self.maxBufferedBytes {
                 throw BusError(.journal, "the journal in \(directory) is not writable (\(failure)); \(state.buffer.count) bytes are waiting")

@@ -44,10 +44,13 @@ extension Journal {
             scan: while true {
                 switch try reader.next() {
                 case .record(let seq, _, let offset):
-                    guard seq > state.lastSeq else {
+                    // A seq beyond Int64's range is no gateway's: its checksum matched by chance or by design,
+                    // and the next seq after it could not be counted.
+                    guard seq > state.lastSeq, seq <= Journal.maxSeq else {
                         validSize = offset
                         report(path: path, offset: offset, fileSize: fileSize, isLast: isLast, lastSeq: state.lastSeq,
-                               reason: "seq \(seq) does not follow seq \(state.lastSeq)", logger: logger)
+                               reason: seq > Journal.maxSeq ? "seq \(seq) is beyond the largest seq \(Journal.maxSeq)"
+                                                            : "seq \(seq) does not follow seq \(state.lastSeq)", logger: logger)
                         break scan
                     }
                     segment.index(seq: seq, offset: offset)
