@@ -68,6 +68,7 @@ bench: deps venv
 ## fuzz: every libFuzzer target of Fuzz/ for FUZZ_SECONDS each (default 60), from its seed corpus in Fuzz/Corpus/<target>.
 ## New inputs go to Fuzz/.build/corpus/<target> (not committed); a crash or hang is written to Fuzz/.build/artifacts/<target>/
 ## and stops the run: fix the parser, copy the input to Fuzz/Regressions/<target>/ (FuzzRegressionTests replays it).
+## Swift's own crash reporter is off there, so a Swift trap reaches libFuzzer, which saves the input.
 FUZZ_SECONDS ?= 60
 ## FUZZ_RUNS=N stops each target after N inputs instead (the million-execution runs of docs/security.md).
 FUZZ_RUNS ?=
@@ -80,7 +81,7 @@ fuzz: fuzz-build
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t Fuzz/Regressions/$$t; \
 	  echo "== fuzz-$$t for $(if $(FUZZ_RUNS),$(FUZZ_RUNS) inputs,$(FUZZ_SECONDS)s)"; \
-	  $(FUZZ_BUILD)/release/fuzz-$$t $(FUZZ_BUILD)/corpus/$$t Fuzz/Corpus/$$t Fuzz/Regressions/$$t \
+	  SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/release/fuzz-$$t $(FUZZ_BUILD)/corpus/$$t Fuzz/Corpus/$$t Fuzz/Regressions/$$t \
 	    $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ 2>&1 | grep -E '^(#[0-9]+ +DONE|stat::|==|INFO: Seed|.*(ERROR|crash|Timeout|deadly))' || exit 1; \
 	  test -z "$$(ls -A $(FUZZ_BUILD)/artifacts/$$t)" || { echo "fuzz-$$t found a failing input in $(FUZZ_BUILD)/artifacts/$$t"; exit 1; }; \
