@@ -49,6 +49,31 @@ public struct POSLogParser: Sendable {
     ///   …) and the transactions refused one by one with their reasons.
     /// - Throws: ``POSIngestError`` `.malformed` (with line and column) when the XML is not well-formed
     ///   or not a POSLog, `.tooLarge` when a limit is exceeded; nothing of the document is kept then.
+    /// The offset of the first byte that does not belong to valid UTF-8, or `nil`.
+    static func firstInvalidUTF8(in bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    /// The `encoding` of the XML declaration, when the document starts with one that names it.
+    static func declaredEncoding(_ bytes: [UInt8]) -> String? {
+        let head = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+        guard head.starts(with: Array("<?xml".utf8)), let end = find(Array("?>".utf8), in: Array(head.prefix(256))) else { return nil }
+        let declaration = String(decoding: head.prefix(end), as: UTF8.self)
+        guard let key = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[key.upperBound...].drop { $0 == " " || $0 == "=" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != quote })
+    }
+
     public func parse(_ bytes: [UInt8]) throws(POSIngestError) -> POSDocument {
         guard bytes.count <= limits.maxDocumentBytes else {
             throw POSIngestError(.tooLarge, "POSLog document of \(bytes.count) bytes exceeds the limit of \(limits.maxDocumentBytes) bytes")
@@ -58,6 +83,16 @@ public struct POSLogParser: Sendable {
         if let doctype = Self.find(Array("<!DOCTYPE".utf8), in: bytes) {
             let line = bytes[..<doctype].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
             throw POSIngestError(.malformed, "DTDs (<!DOCTYPE) are not accepted in POSLog (line \(line))")
+        }
+        // Foundation's XMLParser traps on an element name that is not UTF-8 (`<\u{FF}`): a document
+        // must be proven UTF-8 before it reaches it.
+        if let offset = Self.firstInvalidUTF8(in: bytes) {
+            let line = bytes[..<offset].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+            let column = offset - (bytes[..<offset].lastIndex(of: 10).map { $0 + 1 } ?? 0) + 1
+            throw POSIngestError(.malformed, "the document is not valid UTF-8 at line \(line), column \(column) (byte 0x\(String(bytes[offset], radix: 16, uppercase: true))); POSLog is read as UTF-8")
+        }
+        if let declared = Self.declaredEncoding(bytes), !["utf-8", "utf8"].contains(declared.lowercased()) {
+            throw POSIngestError(.malformed, "the document declares encoding '\(declared)'; POSLog is read as UTF-8 only (export it as UTF-8)")
         }
         let reader = POSLogReader(limits: limits, timeZone: timeZone)
         let parser = XMLParser(data: Data(bytes))

@@ -315,6 +315,23 @@ import Testing
         #expect(throws: POSIngestError.self) { try utcParser.parse(Array(text.utf8)) }
     }
 
+    @Test("bytes that are not UTF-8 are refused with their line and column before the XML parser sees them (it traps on them)")
+    func notUTF8() throws {
+        #expect(throws: POSIngestError(.malformed, "the document is not valid UTF-8 at line 1, column 2 (byte 0xFF); POSLog is read as UTF-8")) {
+            try utcParser.parse([0x3C, 0xFF, 0xFF, 0xFF, 0x00])
+        }
+        let broken = Array("<POSLog xmlns=\"\(arts)\">\n<Transaction>".utf8) + [0xC3] + Array("</Transaction></POSLog>".utf8)
+        #expect(throws: POSIngestError(.malformed, "the document is not valid UTF-8 at line 2, column 14 (byte 0xC3); POSLog is read as UTF-8")) {
+            try utcParser.parse(broken)
+        }
+        let latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><POSLog xmlns=\"\(arts)\"></POSLog>"
+        #expect(throws: POSIngestError(.malformed, "the document declares encoding 'ISO-8859-1'; POSLog is read as UTF-8 only (export it as UTF-8)")) {
+            try utcParser.parse(Array(latin1.utf8))
+        }
+        let utf8 = "\u{FEFF}<?xml version='1.0' encoding='UTF-8'?><POSLog xmlns=\"\(arts)\"></POSLog>"
+        #expect(try utcParser.parse(Array(utf8.utf8)).transactions.isEmpty)
+    }
+
     @Test("options: timeZone and maxDepth are read, unknown keys and bad values name the key path")
     func formatOptions() throws {
         let ok = try POSLogFormat(source: SourceConfig(name: "p", driver: "poslog", kind: .transactions,
