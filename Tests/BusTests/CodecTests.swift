@@ -175,4 +175,31 @@ struct CRC32Tests {
         #expect(CRC32.checksum([UInt8]()) == 0)
         #expect(CRC32.checksum(Array("6789".utf8), continuing: CRC32.checksum(Array("12345".utf8))) == 0xCBF4_3926)
     }
+
+    /// The textbook bit-by-bit CRC, as the reference for the sliced one.
+    private func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test("eight bytes at a time gives the bit-by-bit result at every length and alignment, and when continued")
+    func slicedMatchesReference() {
+        var state: UInt64 = 0x5EED
+        let bytes = (0..<300).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        for start in 0..<9 {
+            for end in start...bytes.count where (end - start) < 40 || end % 7 == 0 {
+                let slice = bytes[start..<end]
+                #expect(CRC32.checksum(slice) == reference(slice), "bytes \(start)..<\(end)")
+            }
+        }
+        let split = 123
+        #expect(CRC32.checksum(bytes[split...], continuing: CRC32.checksum(bytes[..<split])) == reference(bytes[...]))
+    }
 }
