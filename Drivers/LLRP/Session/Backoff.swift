@@ -19,8 +19,11 @@ struct Backoff {
         let base = min(maximum, initial * Double(1 << min(attempt, 30)))
         attempt += 1
         let jitter = max(0, min(1, settings.jitter))
-        let factor = jitter > 0 ? random((1 - jitter)...(1 + jitter)) : 1
-        return .milliseconds(Int64(min(maximum, base * factor).rounded()))
+        guard jitter > 0, base > 0 else { return .milliseconds(Int64(base.rounded())) }
+        // Near the cap the factor's upper end is cut, not the delay clamped: clamping would give half
+        // of all capped delays exactly the cap, and readers that dropped together would retry together.
+        let factor = random((1 - jitter)...min(1 + jitter, maximum / base))
+        return .milliseconds(Int64((base * factor).rounded()))
     }
 
     /// Back to the initial delay: the reader was reachable and reading.
