@@ -14,8 +14,8 @@ public struct LLRPReaderConfig: Sendable, Equatable {
         public var initial: Duration
         /// The cap.
         public var maximum: Duration
-        /// Each delay is multiplied by a random factor in `1 ± jitter`, so readers that dropped
-        /// together (a switch reboot) do not reconnect in lockstep. 0 disables it.
+        /// Each delay is multiplied by a random factor in `1 ± jitter` (cut at the cap), so readers that
+        /// dropped together (a switch reboot) do not reconnect in lockstep. 0 disables it.
         public var jitter: Double
 
         /// Creates back-off settings.
