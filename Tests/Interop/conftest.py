@@ -1,4 +1,5 @@
 """Shared helpers for the interop tests: they drive the real `gateway` binary from outside Swift."""
+import json
 import os
 import shutil
 import socket
@@ -6,6 +7,8 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,16 @@ def sqlite_rows(path, sql: str, *args) -> list:
             db.close()
     except sqlite3.Error:
         return []
+
+
+def post(url: str, body: bytes, headers: dict, timeout: float = 60):
+    """POSTs `body` to one of the gateway's listeners; returns the status and the JSON answer (of an error too)."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def run_gateway(args, cwd, env=None, timeout=60):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import zmq
 
-from conftest import free_port, gateway_binary, sqlite_rows, wait_for
+from conftest import free_port, gateway_binary, post, sqlite_rows, wait_for
 from test_pipeline_interop import CUSTOMERS, KEY_HEX, PRODUCTS
 
 
@@ -321,12 +321,7 @@ SMALL_POSLOG = Path(__file__).resolve().parents[1] / "POSLogTests" / "Fixtures" 
 
 def post_document(url: str, body: bytes):
     """POSTs a POSLog document; the status and the JSON answer."""
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/xml"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return post(url, body, {"Content-Type": "application/xml"})
 
 
 def journal_events(replay: str):

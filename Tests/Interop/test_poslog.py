@@ -5,7 +5,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import zmq
 
+import conftest
 from conftest import free_port, gateway_binary, wait_for
 
 FIXTURE = Path(__file__).resolve().parents[1] / "POSLogTests" / "Fixtures" / "ncr-acs-POSLog.xml"
@@ -35,14 +35,7 @@ def expected_sales():
 
 
 def post(url, body, token=TOKEN):
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/xml"})
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return conftest.post(url, body, {"Content-Type": "application/xml", **({"Authorization": f"Bearer {token}"} if token else {})})
 
 
 def test_poslog_over_http_to_bus_and_store(tmp_path):

@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import zmq
 
+import conftest
 from conftest import free_port, gateway_binary, run_gateway, wait_for
 
 KEY_HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -191,13 +191,8 @@ def test_withdrawn_recognition_makes_a_known_tag_an_anonymous_visitor(tmp_path):
 
 def post_consent(pos_port, body, token=CONSENT_TOKEN):
     """POSTs a customer.consent body to the POS listener; returns (status, JSON answer)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{pos_port}/crm/consent", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return conftest.post(f"http://127.0.0.1:{pos_port}/crm/consent", json.dumps(body).encode(),
+                         {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}, timeout=5)
 
 
 def test_consent_from_another_system_lets_a_customer_be_recognised(tmp_path):

@@ -15,13 +15,13 @@ import signal
 import sqlite3
 import subprocess
 import threading
-import urllib.error
 import urllib.request
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import zmq
 
+import conftest
 from conftest import free_port, gateway_binary, sqlite_rows, wait_for
 
 SQUARE_KEY = "sq-interop-signature-key-4Rt7"
@@ -165,12 +165,7 @@ SHOPIFY_ORDER = {
 
 
 def post(url, body, headers):
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return conftest.post(url, body, {"Content-Type": "application/json", **headers}, timeout=30)
 
 
 def test_square_and_shopify_webhooks_to_bus_and_store(tmp_path):
