@@ -62,13 +62,7 @@ public final class EventCodec {
     /// Decodes an event body that travelled without a topic frame, as in a replay batch.
     func decode(body: [UInt8]) throws(BusError) -> GatewayEvent {
         if let event = PresenceJSON.event(from: body) { return event }
-        do {
-            return try decoder.decode(GatewayEvent.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw Self.classify(error, topic: "replayed event")
-        } catch {
-            throw BusError(.codec, "replayed event: body is not JSON: \(Self.describe(error))")
-        }
+        return try decodeWithFoundation(topic: "replayed event", body: body)
     }
 
     /// Decodes a message whose topic is still raw bytes, as it comes off the socket.
