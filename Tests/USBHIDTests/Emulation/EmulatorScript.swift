@@ -13,7 +13,7 @@ enum EmulatorScript {
 # Emulated USB HID badge readers for the USBHID driver tests.
 # Run with the system python3 (it has gi) under LD_PRELOAD=libumockdev-preload.so.0: the testbed's
 # uevents (plug, unplug) are built from its sysfs, which this process only sees through the preload.
-import errno, gc, json, os, shutil, struct, subprocess, sys, threading, time
+import contextlib, errno, gc, glob, json, os, shutil, signal, struct, subprocess, sys, threading, time
 
 import gi
 gi.require_version('UMockdev', '1.0')
@@ -218,6 +218,45 @@ class BadgeReader(UMockdev.IoctlBase):
         return True
 
 
+child = None
+
+
+@contextlib.contextmanager
+def child_paused():
+    """Holds the child stopped while the testbed sends uevents.
+
+    umockdev sends one by listing the listeners' socket files, then connecting to each, and aborts when
+    one vanishes in between. A listener that re-binds (unlink, then bind) does just that, and a reader
+    that starts a fresh libusb context on the first uevent of a plug re-binds as the second is sent.
+    The kernel's broadcast has no such window; a child with every thread stopped cannot open one.
+    Only the uevent calls run paused: an ioctl answer may need the child (umockdev reads its memory),
+    and one may be under way, holding a reader's lock.
+    """
+    if child is None:  # the devices present at start go in before the child runs
+        yield
+        return
+    os.kill(child.pid, signal.SIGSTOP)
+    try:
+        give_up = time.monotonic() + 5
+        while time.monotonic() < give_up and not all_stopped(child.pid):
+            time.sleep(0.001)
+        yield
+    finally:
+        os.kill(child.pid, signal.SIGCONT)
+
+
+def all_stopped(pid):
+    """Whether every thread of `pid` is stopped (or gone), so none is inside a system call."""
+    for stat in glob.glob('/proc/%d/task/*/stat' % pid):
+        try:
+            text = open(stat).read()
+        except OSError:
+            continue  # the thread ended
+        if text[text.rindex(')') + 2] not in 'tTZX':
+            return False
+    return True
+
+
 testbed = UMockdev.Testbed.new()
 root = testbed.get_root_dir()
 if scenario.get('hub'):
@@ -240,14 +279,16 @@ def plug(name):
     attached.add(spec['devnode'])
     readers[name] = reader
     log(name, 'plugged')
-    assert testbed.add_from_string(spec['description'])
+    with child_paused():
+        assert testbed.add_from_string(spec['description'])
 
 
 def unplug(name, lose=False):
     spec = specs[name]
     given_back = readers[name].unplug(lose)
-    testbed.remove_device(spec['interfaceSyspath'])
-    testbed.remove_device(spec['syspath'])
+    with child_paused():
+        testbed.remove_device(spec['interfaceSyspath'])
+        testbed.remove_device(spec['syspath'])
     log(name, 'unplugged', givenBack=given_back, lost=lose)
 
 
