@@ -58,6 +58,11 @@ let package = Package(
             pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
         ),
+        // A spin-wait hint for the pipeline thread; header only.
+        .systemLibrary(
+            name: "CGatewayCore",
+            path: "Sources/CGatewayCore"
+        ),
 
         // The domain core and the standards it leans on.
         .target(
@@ -68,6 +73,7 @@ let package = Package(
         .target(
             name: "GatewayCore",
             dependencies: [
+                "CGatewayCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,3 +1,4 @@
+import CGatewayCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -93,30 +94,55 @@ public final class PipelineRunner: Service, @unchecked Sendable {
         logger.info("pipeline stopped")
     }
 
+    /// A round that found fewer reads than this waits a moment before the next: see ``loop()``.
+    static let thinRound = 16
+    /// Spin-wait hints in that moment: well under a microsecond.
+    static let thinRoundPause = 32
+    /// Busy rounds between clock readings: ticks need 100 ms resolution, not one per round.
+    static let busyRoundsPerClockCheck = 16
+
     private func loop() {
         let tickMicros = UInt64(configuration.tickInterval.components.seconds) * 1_000_000
             + UInt64(configuration.tickInterval.components.attoseconds / 1_000_000_000_000)
         var nextTick = Timestamp.now()
         var idleRounds = 0
+        var busyRounds = 0
         while true {
-            let worked = drainOnce()
+            let drained = drainOnce()
+            if drained > 0 {
+                processor.flush()
+                idleRounds = 0
+                busyRounds &+= 1
+                if busyRounds % Self.busyRoundsPerClockCheck == 0 {
+                    let now = Timestamp.now()
+                    if now >= nextTick {
+                        processor.tick(now: now)
+                        nextTick = Timestamp(microseconds: now.microseconds + tickMicros)
+                    }
+                }
+                // A consumer that polls again at once finds one read a round, and each poll takes the
+                // producer's index line away from it: both sides then pay a cache miss per read. A short
+                // pause lets the producer fill a batch while it owns its lines.
+                if drained < Self.thinRound {
+                    for _ in 0..<Self.thinRoundPause { gateway_cpu_relax() }
+                }
+                continue
+            }
             let now = Timestamp.now()
             if now >= nextTick {
                 processor.tick(now: now)
                 nextTick = Timestamp(microseconds: now.microseconds + tickMicros)
             }
-            if worked {
-                processor.flush()
-                idleRounds = 0
-                continue
-            }
             if stopping.load(ordering: .sequentiallyConsistent) {
                 // One last pass: a producer may have pushed between our drain and the flag.
-                if !drainOnce() { break }
+                if drainOnce() == 0 { break }
                 continue
             }
             idleRounds += 1
-            if idleRounds < configuration.spinRounds { continue }
+            if idleRounds < configuration.spinRounds {
+                gateway_cpu_relax()
+                continue
+            }
             let untilTick = nextTick.microseconds > now.microseconds ? nextTick.microseconds - now.microseconds : 0
             doorbell.park(timeoutNanoseconds: max(untilTick, 100) * 1_000) { hasWork() }
             idleRounds = 0
@@ -125,20 +151,20 @@ public final class PipelineRunner: Service, @unchecked Sendable {
         processor.finish()
     }
 
-    /// One round-robin pass over every ring and the inbox; `true` when anything was processed.
-    private func drainOnce() -> Bool {
-        var worked = false
+    /// One round-robin pass over every ring and the inbox; returns how many items were processed.
+    private func drainOnce() -> Int {
+        var drained = 0
         for status in inbox.take() {
             processor.process(status: status)
-            worked = true
+            drained += 1
         }
-        for ring in readRings where ring.drain({ processor.process(read: $0) }) > 0 {
-            worked = true
+        for ring in readRings {
+            drained += ring.drain({ processor.process(read: $0) })
         }
-        for (source, ring) in transactionRings where ring.drain(max: 16, { processor.process(transaction: $0, from: source) }) > 0 {
-            worked = true
+        for (source, ring) in transactionRings {
+            drained += ring.drain(max: 16, { processor.process(transaction: $0, from: source) })
         }
-        return worked
+        return drained
     }
 
     private func hasWork() -> Bool {
