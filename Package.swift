@@ -169,6 +169,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test support: the seeded generator every property test draws from.
+        .target(
+            name: "SeededRandom",
+            path: "Tests/Support/SeededRandom",
+            swiftSettings: swiftSettings
+        ),
+
         // Left to right: Matching, Bus, CRMStore.
         .target(
             name: "Matching",
@@ -251,9 +258,9 @@ let package = Package(
         ),
 
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "EPCTests", dependencies: ["EPC"], swiftSettings: swiftSettings),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "GatewayCore", "EPC", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "BusTests", dependencies: ["Bus", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "EPCTests", dependencies: ["EPC", "SeededRandom"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "GatewayCore", "EPC", "SeededRandom", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "BusTests", dependencies: ["Bus", "GatewayCore", "SeededRandom", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "CRMStoreTests",
             dependencies: [
@@ -266,7 +273,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LLRPTests",
-            dependencies: ["LLRP", "LLRPEmulator", "GatewayCore", "Matching", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LLRP", "LLRPEmulator", "GatewayCore", "Matching", "SeededRandom", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -313,7 +320,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "GatewayCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation"], swiftSettings: swiftSettings),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "SeededRandom"], swiftSettings: swiftSettings),
         // Replays Fuzz/Corpus and Fuzz/Regressions through the fuzz entry points.
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"], swiftSettings: swiftSettings),
         .testTarget(name: "gatewayTests", dependencies: ["gateway", "GatewayCore"], swiftSettings: swiftSettings),

@@ -32,6 +32,8 @@ public struct PresenceTracker<Subject> {
         public var source: UInt16
         /// The antenna of the entering read.
         public var antenna: UInt16
+        /// The expiry bucket that holds this key (see ``PresenceTracker``); others holding it are stale.
+        var bucket: Int64 = 0
     }
 
     /// An exit found by ``expire(now:_:)``.
@@ -44,6 +46,16 @@ public struct PresenceTracker<Subject> {
 
     private var present: [Key: Entry] = [:]
     private let absenceMicros: UInt64
+
+    // Expiry without scanning everything present: each key is filed in the bucket of the time it was
+    // last filed (``bucketMicros`` wide), and a read does not move it. When a bucket's time has passed
+    // the absence, its keys that were read since are filed again under their last read; the others
+    // leave. A key is so refiled at most once per absence, however often it is read.
+    private var buckets: [Int64: [Key]] = [:]
+    /// No bucket below this one holds keys.
+    private var firstBucket: Int64?
+    /// The width of a bucket: well under the pipeline's tick, so it does not coarsen exits.
+    static var bucketMicros: UInt64 { 10_000 }
 
     /// Creates a tracker with the absence after which a tag has left.
     public init(absence: Duration) {
@@ -63,33 +75,79 @@ public struct PresenceTracker<Subject> {
             if present.values[index].lastSeen < time { present.values[index].lastSeen = time }
             return false
         }
-        present[key] = Entry(firstSeen: time, lastSeen: time, subject: subject(), source: source, antenna: antenna)
+        present[key] = Entry(firstSeen: time, lastSeen: time, subject: subject(), source: source, antenna: antenna, bucket: file(key, at: time))
         return true
+    }
+
+    /// Puts `key` in the bucket of `time`; one older than every other (a reader's clock behind) becomes the first.
+    private mutating func file(_ key: Key, at time: Timestamp) -> Int64 {
+        let bucket = Int64(bitPattern: time.microseconds / Self.bucketMicros)
+        firstBucket = min(firstBucket ?? bucket, bucket)
+        buckets[bucket, default: []].append(key)
+        return bucket
     }
 
     /// The entry for a key, if present.
     public func entry(_ key: Key) -> Entry? { present[key] }
 
-    /// Removes every presence not read for the absence time, handing each to `body` oldest-first.
-    public mutating func expire(now: Timestamp, _ body: (Exit) -> Void) {
-        guard now.microseconds > absenceMicros else { return }
+    /// Removes presences not read for the absence time, handing each to `body` oldest-first.
+    ///
+    /// - Parameter limit: the most exits to hand over in this call, so a burst of them cannot hold up
+    ///   the reads queued behind it.
+    /// - Returns: `true` when the call stopped at `limit`: more may be due, so call again.
+    @discardableResult
+    public mutating func expire(now: Timestamp, limit: Int = .max, _ body: (Exit) -> Void) -> Bool {
+        guard now.microseconds > absenceMicros, limit > 0, var bucket = firstBucket else { return false }
         let cutoff = now.microseconds - absenceMicros
+        // Bucket b holds keys filed at [b·w, (b+1)·w): wholly due below `dueBefore`, partly in `cutoffBucket`.
+        let cutoffBucket = Int64(bitPattern: cutoff / Self.bucketMicros)
+        let dueBefore = Int64(bitPattern: (cutoff + 1) / Self.bucketMicros)
         var gone: [Exit] = []
-        for (key, entry) in present where entry.lastSeen.microseconds <= cutoff {
-            gone.append(Exit(key: key, entry: entry))
+        scan: while bucket <= cutoffBucket {
+            guard let keys = buckets.removeValue(forKey: bucket) else {
+                // Skip a run of empty buckets at once: after a quiet spell it may be long.
+                guard let next = buckets.keys.min() else { break }
+                bucket = next
+                continue
+            }
+            let whole = bucket < dueBefore
+            var kept: [Key] = []
+            for (position, key) in keys.enumerated() {
+                if gone.count == limit {
+                    kept.append(contentsOf: keys[position...])
+                    break
+                }
+                // A key forgotten, or gone and back since, is held by a later bucket: this filing is stale.
+                guard let index = present.index(forKey: key), present.values[index].bucket == bucket else { continue }
+                let lastSeen = present.values[index].lastSeen
+                if lastSeen.microseconds <= cutoff {
+                    gone.append(Exit(key: key, entry: present.values[index]))
+                    present.remove(at: index)
+                } else if whole {
+                    // Read since it was filed: file it under its last read, a later bucket.
+                    present.values[index].bucket = file(key, at: lastSeen)
+                } else {
+                    kept.append(key)
+                }
+            }
+            if !kept.isEmpty {
+                buckets[bucket, default: []].append(contentsOf: kept)
+                break scan
+            }
+            bucket += 1
         }
-        guard !gone.isEmpty else { return }
+        firstBucket = buckets.isEmpty ? nil : bucket
         gone.sort { $0.entry.lastSeen < $1.entry.lastSeen }
-        for exit in gone {
-            present.removeValue(forKey: exit.key)
-            body(exit)
-        }
+        for exit in gone { body(exit) }
+        return gone.count == limit
     }
 
     /// Removes every presence (shutdown), handing each to `body`.
     public mutating func removeAll(_ body: (Exit) -> Void) {
         for (key, entry) in present { body(Exit(key: key, entry: entry)) }
         present.removeAll()
+        buckets.removeAll()
+        firstBucket = nil
     }
 
     /// Rewrites every subject, e.g. after the directory was reloaded.

@@ -58,6 +58,11 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private var visitCounter: UInt64 = 0
     private var reportedDrops: [UInt16: UInt64] = [:]
     private var nextStatusCheck = Timestamp(microseconds: 0)
+    /// Set when a tick left exits due: the runner ticks again after its next round.
+    private var expiryBacklog = false
+    /// Exits per tick: a burst of them (a crowd leaving, a reader going quiet) is spread over rounds,
+    /// so reads queued behind it wait for a few dozen events, not a thousand.
+    static let exitsPerTick = 32
     private var local = Counts()
 
     /// Live counters, readable from any thread; refreshed every tick.
@@ -390,7 +395,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         for (payload, time) in announcements {
             emit(payload, at: time)
         }
-        presence.expire(now: now) { exit($0) }
+        expiryBacklog = presence.expire(now: now, limit: Self.exitsPerTick) { exit($0) }
         if now >= nextStatusCheck {
             nextStatusCheck = now.adding(milliseconds: configuration.statusInterval.milliseconds)
             baskets.prune(now: now)
@@ -438,6 +443,9 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         }
         logger.info("directory reloaded", metadata: ["customers": "\(replacement.customerCount)", "products": "\(replacement.productCount)"])
     }
+
+    /// Whether exits are still due after the last tick's share.
+    public var hasDueWork: Bool { expiryBacklog }
 
     /// Flushes the sink after a busy round.
     public func flush() { sink.flush() }

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import SeededRandom
 import Testing
 
 @testable import Bus
@@ -7,26 +8,14 @@ import Testing
 /// The hand-written presence JSON against `JSONEncoder`'s, on random presences.
 @Suite("PresenceJSON")
 struct PresenceJSONTests {
-    /// SplitMix64, so every run draws the same cases.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Text with what JSON must escape, what it must not (slashes), and text beyond ASCII.
-    static func text(_ random: inout Seeded) -> String {
+    static func text(_ random: inout SplitMix64) -> String {
         let pieces = ["a", "Zone 1", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "店", "🛒",
                       "\u{2028}", "urn:epc:id:sgtin:0614141.812345.6789", ""]
         return (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
     }
 
-    static func presence(_ random: inout Seeded) -> Presence {
+    static func presence(_ random: inout SplitMix64) -> Presence {
         func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &random) ? value() : nil }
         let rssiChoices: [Double] = [-61, -61.5, -0.0, 1e-7, -1.25e300, 5e-324, Double(Int.random(in: -100...0, using: &random)) / 4]
         var presence = Presence(zone: text(&random), reader: text(&random), antenna: Int.random(in: -5...70_000, using: &random),
@@ -40,7 +29,7 @@ struct PresenceJSONTests {
 
     @Test("random presences: the same JSON object as JSONEncoder's, and decoded back to the same event")
     func sameAsJSONEncoder() throws {
-        var random = Seeded(state: 20_261_207)
+        var random = SplitMix64(seed: 20_261_207)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let codec = EventCodec()
@@ -65,7 +54,7 @@ struct PresenceJSONTests {
 
     @Test("the fast reader agrees with JSONDecoder: on what both writers produce, and on mutated bodies it reads only what JSONDecoder accepts, as the same event")
     func readerAgreesWithJSONDecoder() throws {
-        var random = Seeded(state: 7_331)
+        var random = SplitMix64(seed: 7_331)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let decoder = JSONDecoder()

@@ -100,4 +100,37 @@ struct PipelineRunnerTests {
         #expect(waitUntil(timeout: 5) { processor.state.withLock { $0.reads[1]?.count == 1 } })
         await runner.stop()
     }
+
+    /// A processor whose tick does a share of a backlog at a time, as presence expiry does with a burst of exits.
+    final class BacklogProcessor: PipelineProcessor, @unchecked Sendable {
+        let state = Mutex<(ticks: Int, left: Int, flushedAfterTick: Int)>((0, 0, 0))
+        func process(read: TagRead) {}
+        func process(transaction: PosTransaction, from source: UInt16) {}
+        func process(status: SourceStatus) {}
+        func tick(now: Timestamp) { state.withLock { $0.ticks += 1; $0.left = max(0, $0.left - 1) } }
+        var hasDueWork: Bool { state.withLock { $0.left > 0 } }
+        func flush() { state.withLock { $0.flushedAfterTick = $0.ticks } }
+        func finish() {}
+    }
+
+    @Test("due work left by a tick is ticked again at once, not a tick interval later, and flushed")
+    func dueWorkTicksAgain() async {
+        let doorbell = Doorbell()
+        let inbox = ControlInbox(doorbell: doorbell)
+        let processor = BacklogProcessor()
+        let runner = PipelineRunner(readSinks: sinks(readers: 1, doorbell: doorbell, inbox: inbox), transactionSinks: [], doorbell: doorbell,
+                                    inbox: inbox, processor: processor, configuration: .init(tickInterval: .seconds(3_600)), logger: Logger(label: "test"))
+        runner.start()
+        // The first tick comes at start; after that, only due work brings another within the hour.
+        #expect(waitUntil(timeout: 5) { processor.state.withLock { $0.ticks >= 1 } })
+        processor.state.withLock { $0.left = 50 }
+        // Woken (or still spinning), the runner ticks once a round until the backlog is gone.
+        doorbell.wake()
+        #expect(waitUntil(timeout: 10) { processor.state.withLock { $0.left == 0 } })
+        processor.state.withLock { state in
+            #expect(state.ticks >= 51)
+            #expect(state.flushedAfterTick == state.ticks)
+        }
+        await runner.stop()
+    }
 }

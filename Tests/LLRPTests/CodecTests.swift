@@ -2,6 +2,7 @@ import GatewayCore
 import Testing
 @testable import LLRP
 import LLRPEmulator
+import SeededRandom
 
 extension LLRPTests {
     @Suite("LLRP codec")

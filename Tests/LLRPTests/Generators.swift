@@ -1,4 +1,5 @@
 @testable import LLRP
+import SeededRandom
 
 /// Random LLRP values for round-trip properties: every field the model holds gets exercised.
 struct Generator {

@@ -24,19 +24,6 @@ func hexString(_ bytes: [UInt8]) -> String {
     bytes.map { b in String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16) }.joined()
 }
 
-/// A deterministic generator for property tests, so a failure reproduces from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A logger that prints nothing unless `LLRP_TEST_LOG` is set, so failing runs can be replayed verbosely.
 func testLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)

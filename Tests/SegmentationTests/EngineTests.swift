@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Segmentation
+import SeededRandom
 
 @Suite("Segmentation engine")
 struct EngineTests {

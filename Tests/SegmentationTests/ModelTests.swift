@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Segmentation
+import SeededRandom
 
 /// CDNOW estimates in weeks (Fader, Hardie & Lee 2005).
 let cdnowBG = BGNBDParameters(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)

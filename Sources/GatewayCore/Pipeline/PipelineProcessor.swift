@@ -10,8 +10,16 @@ public protocol PipelineProcessor: AnyObject {
     func process(status: SourceStatus)
     /// Called at least every tick interval with the current time: presence expiry, counters, reloads.
     func tick(now: Timestamp)
-    /// Called after each round that did work, before the thread may park: flush batched output.
+    /// Whether the last tick left due work for later (a share of a burst of exits), so the next tick
+    /// should come after the next round instead of a tick interval later.
+    var hasDueWork: Bool { get }
+    /// Called after each round that did work or ticked, before the thread may park: flush batched output.
     func flush()
     /// Called once when the pipeline stops, after the rings are drained.
     func finish()
+}
+
+extension PipelineProcessor {
+    /// A processor whose tick always finishes its work has none left due.
+    public var hasDueWork: Bool { false }
 }

@@ -109,17 +109,22 @@ public final class PipelineRunner: Service, @unchecked Sendable {
         var busyRounds = 0
         while true {
             let drained = drainOnce()
+            var ticked = false
+            var now = Timestamp(microseconds: 0)
             if drained > 0 {
-                processor.flush()
                 idleRounds = 0
                 busyRounds &+= 1
-                if busyRounds % Self.busyRoundsPerClockCheck == 0 {
-                    let now = Timestamp.now()
-                    if now >= nextTick {
-                        processor.tick(now: now)
-                        nextTick = Timestamp(microseconds: now.microseconds + tickMicros)
-                    }
+            }
+            if drained == 0 || busyRounds % Self.busyRoundsPerClockCheck == 0 || processor.hasDueWork {
+                now = Timestamp.now()
+                if now >= nextTick || processor.hasDueWork {
+                    processor.tick(now: now)
+                    ticked = true
+                    if now >= nextTick { nextTick = Timestamp(microseconds: now.microseconds + tickMicros) }
                 }
+            }
+            if drained > 0 || ticked { processor.flush() }
+            if drained > 0 {
                 // A consumer that polls again at once finds one read a round, and each poll takes the
                 // producer's index line away from it: both sides then pay a cache miss per read. A short
                 // pause lets the producer fill a batch while it owns its lines.
@@ -128,11 +133,7 @@ public final class PipelineRunner: Service, @unchecked Sendable {
                 }
                 continue
             }
-            let now = Timestamp.now()
-            if now >= nextTick {
-                processor.tick(now: now)
-                nextTick = Timestamp(microseconds: now.microseconds + tickMicros)
-            }
+            if processor.hasDueWork { continue }
             if stopping.load(ordering: .sequentiallyConsistent) {
                 // One last pass: a producer may have pushed between our drain and the flag.
                 if drainOnce() == 0 { break }
