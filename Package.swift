@@ -58,7 +58,7 @@ let package = Package(
             pkgConfig: "libusb-1.0",
             providers: [.apt(["libusb-1.0-0-dev"])]
         ),
-        // A spin-wait hint for the pipeline thread; header only.
+        // Spin-wait hints and fences for the pipeline thread and its rings; header only.
         .systemLibrary(
             name: "CGatewayCore",
             path: "Sources/CGatewayCore"

@@ -58,6 +58,7 @@ import Darwin
 
         func emit(_ count: Int) {
             for index in 0..<count { publisher.emit(statusPayload(index), at: fixedTime) }
+            publisher.flush()
         }
 
         func close() {

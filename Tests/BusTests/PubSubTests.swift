@@ -39,12 +39,13 @@ struct PubSubTests {
         let subscriber = try EventSubscriber(endpoints: [publisher.endpoint], logger: quietLogger)
         defer { subscriber.close() }
 
-        var received = try establish(subscriber) { publisher.emit(statusPayload(-1, message: "probe"), at: .now()) }
+        var received = try establish(subscriber) { publisher.emit(statusPayload(-1, message: "probe"), at: .now()); publisher.flush() }
         let firstSeq = try #require(received.first?.seq)
         let probes = publisher.statistics.lastSeq
         for index in 0..<10_000 {
             publisher.emit(statusPayload(index), at: fixedTime)
         }
+        publisher.flush()
         let lastSeq = publisher.statistics.lastSeq
         #expect(lastSeq == probes + 10_000)
 
@@ -221,9 +222,10 @@ struct PubSubTests {
         defer { publisher.close() }
         let subscriber = try EventSubscriber(endpoints: [publisher.endpoint], topics: ["customer.", "reader."], logger: quietLogger)
         defer { subscriber.close() }
-        _ = try establish(subscriber) { publisher.emit(statusPayload(0), at: fixedTime) }
+        _ = try establish(subscriber) { publisher.emit(statusPayload(0), at: fixedTime); publisher.flush() }
         for payload in everyPayload { publisher.emit(payload, at: fixedTime) }
         publisher.emit(statusPayload(1), at: fixedTime)
+        publisher.flush()
         var events: [GatewayEvent] = []
         let deadline = ContinuousClock.now + .seconds(10)
         while events.last?.payload != statusPayload(1), ContinuousClock.now < deadline {
@@ -243,7 +245,7 @@ struct PubSubTests {
         // This subscriber reads only to learn that it is subscribed, then never again.
         let subscriber = try EventSubscriber(endpoints: [publisher.endpoint], receiveHighWaterMark: 10, logger: quietLogger)
         defer { subscriber.close() }
-        _ = try establish(subscriber) { publisher.emit(statusPayload(-1), at: .now()) }
+        _ = try establish(subscriber) { publisher.emit(statusPayload(-1), at: .now()); publisher.flush() }
 
         let before = publisher.statistics
         // Big events, so the backlog outgrows the kernel's socket buffers as well as both queues.
@@ -251,6 +253,7 @@ struct PubSubTests {
         for index in 0..<10_000 {
             publisher.emit(statusPayload(index, message: padding), at: fixedTime)
         }
+        publisher.flush()
         let after = publisher.statistics
         let published = after.published - before.published
         let refused = after.refused - before.refused
@@ -270,8 +273,8 @@ struct PubSubTests {
         defer { stalled.close() }
         let reading = try EventSubscriber(endpoints: [publisher.endpoint], receiveHighWaterMark: 10, logger: quietLogger)
         defer { reading.close() }
-        _ = try establish(stalled) { publisher.emit(statusPayload(-1), at: .now()) }
-        var seen = try establish(reading) { publisher.emit(statusPayload(-1), at: .now()) }.map(\.seq)
+        _ = try establish(stalled) { publisher.emit(statusPayload(-1), at: .now()); publisher.flush() }
+        var seen = try establish(reading) { publisher.emit(statusPayload(-1), at: .now()); publisher.flush() }.map(\.seq)
 
         // In lockstep with the reading subscriber, so only the stalled one can fall behind: big events,
         // so its backlog outgrows the kernel's socket buffers as well as both queues. The mark is not
@@ -281,6 +284,7 @@ struct PubSubTests {
         let first = publisher.statistics.lastSeq + 1
         for index in 0..<3_000 {
             publisher.emit(statusPayload(index, message: padding), at: fixedTime)
+            publisher.flush()
             let seq = publisher.statistics.lastSeq
             let deadline = ContinuousClock.now + .seconds(10)
             while seen.last.map({ $0 < seq }) ?? true, ContinuousClock.now < deadline {

@@ -79,6 +79,7 @@ final class TestGateway {
 
     func emit(_ count: Int, padding: String? = nil) {
         for index in 0..<count { publisher.emit(statusPayload(index, message: padding), at: fixedTime) }
+        publisher.flush()
     }
 
     func close() {

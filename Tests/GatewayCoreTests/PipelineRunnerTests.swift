@@ -133,4 +133,43 @@ struct PipelineRunnerTests {
         }
         await runner.stop()
     }
+
+    /// Notes how long after its push each read reached the pipeline.
+    final class LatencyProcessor: PipelineProcessor, @unchecked Sendable {
+        let latencies = Mutex<[UInt64]>([])
+        func process(read: TagRead) {
+            let now = Timestamp.now().microseconds
+            latencies.withLock { $0.append(now > read.timestamp.microseconds ? now - read.timestamp.microseconds : 0) }
+        }
+        func process(transaction: PosTransaction, from source: UInt16) {}
+        func process(status: SourceStatus) {}
+        func tick(now: Timestamp) {}
+        func flush() {}
+        func finish() {}
+    }
+
+    @Test("no push goes unnoticed by a parked pipeline, fenced or not", arguments: [true, false])
+    func noLostWakeUp(asymmetric: Bool) async {
+        let doorbell = Doorbell(asymmetric: asymmetric)
+        #expect(doorbell.isAsymmetric == (asymmetric && Doorbell.membarrierAvailable))
+        let inbox = ControlInbox(doorbell: doorbell)
+        let readers = sinks(readers: 1, doorbell: doorbell, inbox: inbox)
+        let processor = LatencyProcessor()
+        // An hour between ticks: a missed wake-up would leave a read waiting far past the deadline below.
+        let runner = PipelineRunner(readSinks: readers, transactionSinks: [], doorbell: doorbell, inbox: inbox, processor: processor,
+                                    configuration: .init(tickInterval: .seconds(3_600), spinRounds: 20), logger: Logger(label: "test"))
+        runner.start()
+        var random = SystemRandomNumberGenerator()
+        let count = 1_500
+        for _ in 0..<count {
+            // Gaps around the spin and the short park, so pushes meet the pipeline in every phase of parking.
+            usleep(UInt32.random(in: 0...900, using: &random))
+            readers[0].push(TagRead(tag: TagID(), source: 0, antenna: 1, timestamp: .now()))
+        }
+        #expect(waitUntil(timeout: 20) { processor.latencies.withLock { $0.count } == count })
+        await runner.stop()
+        let worst = processor.latencies.withLock { $0.max() ?? 0 }
+        // Generous for a loaded machine, yet far below the hour a lost wake-up would cost.
+        #expect(worst < 2_000_000, "a read waited \(worst) µs")
+    }
 }

@@ -29,7 +29,8 @@ import Darwin
 ///
 /// ## Threads and durability
 /// ``append(seq:payload:)`` only copies the record into a buffer, and once that holds a few
-/// hundred kilobytes hands it to the kernel with `write(2)`; it never waits for the disk. A
+/// hundred kilobytes hands it to the kernel with `write(2)`; ``writeBuffered()`` hands it over at once.
+/// Neither waits for the disk. A
 /// background thread, every `groupCommit`, writes what is buffered and syncs the file once for
 /// all of it ("group commit"), then advances ``durableSeq``; it also deletes retired segments.
 /// ``flush()`` does the same at once on the caller's thread, for shutdown. Appends must come from
@@ -40,6 +41,8 @@ import Darwin
 public final class Journal: Sendable {
     /// A record is indexed every this many bytes, so a replay seeks to within this much of its start whatever the record size.
     static let indexStride: Int64 = 64 * 1_024
+    /// Buffered bytes beyond which an append hands the buffer to the kernel without waiting for ``writeBuffered()``.
+    static let writeThreshold = 256 * 1_024
     /// Buffered bytes beyond which, while writes are failing, appends are refused rather than piling up in memory.
     private static let maxBufferedBytes = 64 * 1_024 * 1_024
     /// A segment stays open for at most `maxAge` divided by this, so no record outlives `maxAge` by more than that share.
@@ -209,8 +212,8 @@ public final class Journal: Sendable {
 
     /// Appends a record. `seq` must be above every seq appended before.
     ///
-    /// The record is buffered, and written with `write(2)` once enough has gathered; it is
-    /// durable once ``durableSeq`` reaches `seq`.
+    /// The record is buffered, and written with `write(2)` by ``writeBuffered()`` or once enough has gathered;
+    /// it is durable once ``durableSeq`` reaches `seq`.
     public func append(seq: UInt64, payload: [UInt8]) throws(BusError) {
         guard payload.count <= Self.maxPayloadBytes else {
             throw BusError(.journal, "a record of \(payload.count) bytes exceeds the journal's limit of \(Self.maxPayloadBytes)")
@@ -239,11 +242,16 @@ public final class Journal: Sendable {
             bytes.add(Int64(state.buffer.count - before), ordering: .relaxed)
             appended.store(seq, ordering: .releasing)
             if state.segments.count == 1 { oldest.store(state.segments[0].firstSeq, ordering: .releasing) }
-            // Hand the record to the kernel before the publisher sends it: a process crash after the send
-            // must not lose what subscribers already have (only fsync, on the commit thread, is batched).
-            // A failure here is retried by the next commit, which also reports it.
-            _ = writeBuffered(&state)
+            if state.buffer.count >= Self.writeThreshold { _ = writeBuffer(&state) }
         }
+    }
+
+    /// Hands every buffered record to the kernel with `write(2)`, so a crash of the process no longer loses
+    /// them (a crash of the machine still may, until they are synced). The publisher calls it before it sends
+    /// what it journalled: subscribers must never have an event the journal could lose with the process.
+    /// A failure is retried by the next group commit, which also reports it.
+    public func writeBuffered() {
+        state.withLock { state in _ = writeBuffer(&state) }
     }
 
     /// Runs `action` once ``durableSeq`` reaches `seq`: now if it has, else on the commit thread after
@@ -314,7 +322,7 @@ public final class Journal: Sendable {
             // Records still buffered are written first, so the read sees them; older ones are on disk already,
             // and the appending thread is not kept waiting for a write it does not need. A write failure is the
             // commit thread's to report; the read sees what reached the kernel.
-            if last > state.writtenSeq { _ = writeBuffered(&state) }
+            if last > state.writtenSeq { _ = writeBuffer(&state) }
             var start: Int
             var offset: Int64 = 0
             if let known, known.nextSeq == seq, let found = state.segments.firstIndex(where: { $0.firstSeq == known.segmentFirstSeq }) {
@@ -387,7 +395,7 @@ public final class Journal: Sendable {
     /// `closing` for the commit thread, which syncs it: the appending thread never waits for the disk.
     private func rotate(_ state: inout State) {
         // The buffer belongs to the current segment; when it cannot be written, stay on it and retry later.
-        guard writeBuffered(&state) == nil, state.buffer.isEmpty else { return }
+        guard writeBuffer(&state) == nil, state.buffer.isEmpty else { return }
         state.closing.append(state.fd)
         state.fd = -1
         state.segments[state.segments.count - 1].lastWrite = Date().timeIntervalSince1970
@@ -401,7 +409,7 @@ public final class Journal: Sendable {
 
     /// Hands the buffer to the kernel; returns the failure, if any. Called with the state locked,
     /// which keeps the appending thread's writes and the commit thread's writes in order.
-    private func writeBuffered(_ state: inout State) -> String? {
+    private func writeBuffer(_ state: inout State) -> String? {
         guard !state.buffer.isEmpty, state.fd >= 0 else { return nil }
         let fd = state.fd
         var written = 0
@@ -439,7 +447,7 @@ public final class Journal: Sendable {
     private func commit() -> String? {
         commitLock.withLock { _ -> String? in
             let (fd, target, closing, syncDirectory, writeFailure) = state.withLock { state in
-                let failure = writeBuffered(&state)
+                let failure = writeBuffer(&state)
                 let syncDirectory = state.directoryNeedsSync
                 state.directoryNeedsSync = false
                 let closing = state.closing

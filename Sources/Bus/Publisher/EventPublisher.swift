@@ -39,6 +39,10 @@ public struct PublisherStatistics: Sendable, Equatable {
 /// Seqs are gap-free per gateway and continue across restarts from the journal. The journal
 /// holds the JSON body of each event under its seq, exactly as it was sent.
 ///
+/// Events go out at ``flush()``, which the pipeline calls after each round, or every ``sendBatch`` events:
+/// the journal then hands all of them to the kernel with one `write(2)` before the first is sent, so a
+/// process crash never loses an event a subscriber already has.
+///
 /// The publisher never blocks the pipeline, and never drops silently: the socket refuses rather
 /// than waits when a subscriber falls a high-water mark behind (`ZMQ_XPUB_NODROP`); the event is then
 /// counted and sent again lossy, so the slow subscriber misses it and every other gets it live. The
@@ -70,6 +74,10 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
     private var closed = false
     /// Events not journalled (refused by the journal, or not encodable) when the last ack was settled.
     private var unkeptAtLastSettle: UInt64 = 0
+    /// Events journalled but not yet sent: they go out at the next ``flush()``, after one `write(2)` for all.
+    private var unsent: [(type: EventType, seq: UInt64, body: [UInt8])] = []
+    /// Events held for one flush at most: a burst still goes out in steps, and memory stays small.
+    static let sendBatch = 64
 
     private let publishedCount = Atomic<UInt64>(0)
     private let refusedCount = Atomic<UInt64>(0)
@@ -164,7 +172,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         )
     }
 
-    /// Gives the event the next seq, journals it, and publishes it without waiting.
+    /// Gives the event the next seq, journals it, and queues it for the next ``flush()``.
     public func emit(_ payload: EventPayload, at ts: Timestamp) {
         guard !closed else {
             logger.warning("bus event emitted after close was dropped", metadata: ["bus.type": "\(payload.type.topic)"])
@@ -183,7 +191,8 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         nextSeq += 1
         lastSeqValue.store(event.seq, ordering: .relaxed)
         if let journal { append(event.seq, body, to: journal) }
-        send(event, body)
+        unsent.append((event.type, event.seq, body))
+        if unsent.count >= Self.sendBatch { flush() }
     }
 
     /// Settles `ack` once every event emitted so far is synced to the journal.
@@ -192,6 +201,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
     /// ack's own, and a false failure only makes the sender retry, which the store de-duplicates.
     /// An ack the journal never syncs (a full disk) stays unsettled and its waiter times out.
     public func settle(_ ack: DeliveryAck) {
+        flush()
         guard let journal else {
             ack.settle(.published)
             return
@@ -205,12 +215,18 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         journal.whenDurable(nextSeq - 1) { ack.settle(.journalled) }
     }
 
-    /// Nothing to push: ZeroMQ sends as soon as a message is queued, and the journal commits on its own thread.
-    public func flush() {}
+    /// Hands the journalled events to the kernel, then sends them; the journal syncs on its own thread.
+    public func flush() {
+        guard !unsent.isEmpty else { return }
+        journal?.writeBuffered()
+        for event in unsent { send(event.type, event.seq, event.body) }
+        unsent.removeAll(keepingCapacity: true)
+    }
 
     /// Syncs the journal and closes the socket, letting queued messages drain for ``closeLinger``.
     public func close() {
         guard !closed else { return }
+        flush()
         closed = true
         if let journal {
             journal.close()
@@ -241,8 +257,8 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
         }
     }
 
-    private func send(_ event: GatewayEvent, _ body: [UInt8]) {
-        let frames = [topicFrames[event.type] ?? Array(event.type.topic.utf8), body]
+    private func send(_ type: EventType, _ seq: UInt64, _ body: [UInt8]) {
+        let frames = [topicFrames[type] ?? Array(type.topic.utf8), body]
         var accepted = false
         var missed = false
         do {
@@ -257,14 +273,14 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
                 accepted = try socket.send(frames)
             }
         } catch {
-            logger.error("bus send failed", metadata: ["bus.seq": "\(event.seq)", "error": "\(error)"])
+            logger.error("bus send failed", metadata: ["bus.seq": "\(seq)", "error": "\(error)"])
         }
         if accepted { publishedCount.add(1, ordering: .relaxed) }
         if !missed {
             if refusing {
                 refusing = false
                 logger.info("bus subscribers caught up", metadata: [
-                    "bus.seq": "\(event.seq)", "bus.refusedMeanwhile": "\(refusedSinceAccepting)",
+                    "bus.seq": "\(seq)", "bus.refusedMeanwhile": "\(refusedSinceAccepting)",
                 ])
             }
         } else {
@@ -274,7 +290,7 @@ public final class EventPublisher: EventSink, @unchecked Sendable {
                 refusedSinceAccepting = 0
                 // Once per episode: a slow subscriber would otherwise produce a line per event.
                 logger.warning("bus subscriber at its high-water mark; it misses events until it recovers them from the journal", metadata: [
-                    "bus.seq": "\(event.seq)",
+                    "bus.seq": "\(seq)",
                 ])
             }
             refusedSinceAccepting += 1

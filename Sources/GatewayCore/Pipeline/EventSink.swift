@@ -4,7 +4,7 @@
 public protocol EventSink: AnyObject {
     /// Publishes one event that happened at `ts`.
     func emit(_ payload: EventPayload, at ts: Timestamp)
-    /// Pushes out anything batched (called when the pipeline goes idle).
+    /// Pushes out anything batched (called after each pipeline round that emitted).
     func flush()
     /// Flushes and releases resources; no emits follow.
     func close()

@@ -1,3 +1,4 @@
+import CGatewayCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,11 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     @usableFromInline let mask: Int
     @usableFromInline let slots: UnsafeMutablePointer<Element>
     @usableFromInline let doorbell: Doorbell?
+    /// Whether a push publishes without a fence (the doorbell's ``Doorbell/isAsymmetric``, or no doorbell).
+    @usableFromInline let publishesWithoutFence: Bool
+    // The fields above are read on every push and pop: without this, the consumer's index shares their
+    // cache line, and each pop takes it from the producer.
+    private var sharedPad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     // Consumer side.
     @usableFromInline let head = Atomic<Int>(0)
@@ -55,6 +61,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         self.mask = size - 1
         self.policy = policy
         self.doorbell = doorbell
+        self.publishesWithoutFence = doorbell?.isAsymmetric ?? true
         self.slots = .allocate(capacity: size)
     }
 
@@ -68,6 +75,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         self.mask = size - 1
         self.policy = policy
         self.doorbell = doorbell
+        self.publishesWithoutFence = doorbell?.isAsymmetric ?? true
         self.slots = .allocate(capacity: size)
         if policy == .dropOldest {
             scratch = .allocate(capacity: Self.maxBatch)
@@ -103,9 +111,27 @@ public final class SPSCRing<Element>: @unchecked Sendable {
             return false
         }
         (slots + (t & mask)).initialize(to: item)
-        tail.store(t &+ 1, ordering: .sequentiallyConsistent)
-        doorbell?.ring()
+        publish(tail: t &+ 1)
         return true
+    }
+
+    /// Makes the items before `newTail` the consumer's and rings the doorbell.
+    ///
+    /// The doorbell needs the tail store ordered before its load of the consumer's announcement. With
+    /// `membarrier(2)` the consumer's side supplies the processor fence and a compiler barrier suffices
+    /// here; otherwise the store is sequentially consistent, which on x86 waits for every pending store,
+    /// a slot still missing in the cache among them.
+    @inlinable @inline(__always)
+    func publish(tail newTail: Int) {
+        if publishesWithoutFence {
+            tail.store(newTail, ordering: .releasing)
+            guard let doorbell else { return }
+            gateway_compiler_barrier()
+            doorbell.ring()
+        } else {
+            tail.store(newTail, ordering: .sequentiallyConsistent)
+            doorbell?.ring()
+        }
     }
 
     /// Pushes many items with one index update when they fit, applying the policy item by item when they don't.
@@ -129,8 +155,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
             (slots + (index & mask)).initialize(to: item)
             index &+= 1
         }
-        tail.store(index, ordering: .sequentiallyConsistent)
-        doorbell?.ring()
+        publish(tail: index)
         return count
     }
 
