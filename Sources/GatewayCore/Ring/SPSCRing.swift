@@ -28,8 +28,8 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     @usableFromInline let mask: Int
     @usableFromInline let slots: UnsafeMutablePointer<Element>
     @usableFromInline let doorbell: Doorbell?
-    /// The same doorbell without reference counting, for the push path: `doorbell` keeps it alive.
-    @usableFromInline unowned(unsafe) let bell: Doorbell?
+    /// The same doorbell, rung at +0 on the push path (a retain and release per push otherwise): `doorbell` keeps it alive.
+    @usableFromInline let bell: Unmanaged<Doorbell>?
     /// Whether a push publishes without a fence (the doorbell's ``Doorbell/isAsymmetric``, or no doorbell).
     @usableFromInline let publishesWithoutFence: Bool
     // The fields above are read on every push and pop: without this, the consumer's index shares their
@@ -65,7 +65,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         self.mask = size - 1
         self.policy = policy
         self.doorbell = doorbell
-        self.bell = doorbell
+        self.bell = doorbell.map { Unmanaged.passUnretained($0) }
         self.publishesWithoutFence = doorbell?.isAsymmetric ?? true
         self.slots = .allocate(capacity: size)
     }
@@ -80,7 +80,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         self.mask = size - 1
         self.policy = policy
         self.doorbell = doorbell
-        self.bell = doorbell
+        self.bell = doorbell.map { Unmanaged.passUnretained($0) }
         self.publishesWithoutFence = doorbell?.isAsymmetric ?? true
         self.slots = .allocate(capacity: size)
         if policy == .dropOldest {
@@ -133,10 +133,10 @@ public final class SPSCRing<Element>: @unchecked Sendable {
             tail.store(newTail, ordering: .releasing)
             guard let bell else { return }
             gateway_compiler_barrier()
-            bell.ring()
+            bell._withUnsafeGuaranteedRef { $0.ring() }
         } else {
             tail.store(newTail, ordering: .sequentiallyConsistent)
-            bell?.ring()
+            bell?._withUnsafeGuaranteedRef { $0.ring() }
         }
     }
 
