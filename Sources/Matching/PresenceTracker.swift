@@ -92,6 +92,9 @@ public struct PresenceTracker<Subject> {
 
     /// Removes presences not read for the absence time, handing each to `body` oldest-first.
     ///
+    /// Keys are looked at a bucket at a time, once its whole width is past the absence: a tag leaves
+    /// within ``bucketMicros`` after its absence time is up, and a call when nothing is due costs a compare.
+    ///
     /// - Parameter limit: the most exits to hand over in this call, so a burst of them cannot hold up
     ///   the reads queued behind it.
     /// - Returns: `true` when the call stopped at `limit`: more may be due, so call again.
@@ -99,22 +102,19 @@ public struct PresenceTracker<Subject> {
     public mutating func expire(now: Timestamp, limit: Int = .max, _ body: (Exit) -> Void) -> Bool {
         guard now.microseconds > absenceMicros, limit > 0, var bucket = firstBucket else { return false }
         let cutoff = now.microseconds - absenceMicros
-        // Bucket b holds keys filed at [b·w, (b+1)·w): wholly due below `dueBefore`, partly in `cutoffBucket`.
-        let cutoffBucket = Int64(bitPattern: cutoff / Self.bucketMicros)
+        // Bucket b holds keys filed at [b·w, (b+1)·w): all of it is at or before the cutoff below this one.
         let dueBefore = Int64(bitPattern: (cutoff + 1) / Self.bucketMicros)
         var gone: [Exit] = []
-        scan: while bucket <= cutoffBucket {
+        while bucket < dueBefore {
             guard let keys = buckets.removeValue(forKey: bucket) else {
                 // Skip a run of empty buckets at once: after a quiet spell it may be long.
                 guard let next = buckets.keys.min() else { break }
                 bucket = next
                 continue
             }
-            let whole = bucket < dueBefore
-            var kept: [Key] = []
             for (position, key) in keys.enumerated() {
                 if gone.count == limit {
-                    kept.append(contentsOf: keys[position...])
+                    buckets[bucket] = Array(keys[position...])
                     break
                 }
                 // A key forgotten, or gone and back since, is held by a later bucket: this filing is stale.
@@ -123,17 +123,12 @@ public struct PresenceTracker<Subject> {
                 if lastSeen.microseconds <= cutoff {
                     gone.append(Exit(key: key, entry: present.values[index]))
                     present.remove(at: index)
-                } else if whole {
+                } else {
                     // Read since it was filed: file it under its last read, a later bucket.
                     present.values[index].bucket = file(key, at: lastSeen)
-                } else {
-                    kept.append(key)
                 }
             }
-            if !kept.isEmpty {
-                buckets[bucket, default: []].append(contentsOf: kept)
-                break scan
-            }
+            if gone.count == limit { break }
             bucket += 1
         }
         firstBucket = buckets.isEmpty ? nil : bucket

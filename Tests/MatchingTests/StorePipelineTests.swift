@@ -73,7 +73,7 @@ struct StorePipelineTests {
         #expect(f.sink.count(.presenceEnter) == 1)
         f.tick(at: 4_900) // last read at 2.0 s; 2.9 s absent < 3 s
         #expect(f.sink.count(.presenceExit) == 0)
-        f.tick(at: 5_000) // 3.0 s absent
+        f.tick(at: 5_010) // 3.0 s absent, and the 10 ms expiry bucket of the last read has closed
         #expect(f.sink.count(.presenceExit) == 1)
         guard case .presenceExit(let exit) = try #require(f.sink.payloads(.presenceExit).first) else { return }
         #expect(exit.zone == "floor")

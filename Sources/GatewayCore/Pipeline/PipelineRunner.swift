@@ -15,13 +15,14 @@ import Synchronization
 public final class PipelineRunner: Service, @unchecked Sendable {
     /// Tuning for the pipeline thread.
     public struct Configuration: Sendable {
-        /// How often `tick` runs when idle: presence expiry resolution.
+        /// How often `tick` runs: the resolution of presence expiry, and the largest share of exits that
+        /// come due together (a burst of them queues up every reader's events behind it at the subscriber).
         public var tickInterval: Duration
         /// Empty rounds to spin before parking.
         public var spinRounds: Int
 
         /// Creates a configuration.
-        public init(tickInterval: Duration = .milliseconds(100), spinRounds: Int = 200) {
+        public init(tickInterval: Duration = .milliseconds(10), spinRounds: Int = 200) {
             self.tickInterval = tickInterval
             self.spinRounds = spinRounds
         }
