@@ -106,17 +106,14 @@ public struct PresenceTracker<Subject> {
         let dueBefore = Int64(bitPattern: (cutoff + 1) / Self.bucketMicros)
         var gone: [Exit] = []
         while bucket < dueBefore {
-            guard let keys = buckets.removeValue(forKey: bucket) else {
+            // Taken out, so it is owned here: popping and putting back a remainder copy nothing.
+            guard var keys = buckets.removeValue(forKey: bucket) else {
                 // Skip a run of empty buckets at once: after a quiet spell it may be long.
                 guard let next = buckets.keys.min() else { break }
                 bucket = next
                 continue
             }
-            for (position, key) in keys.enumerated() {
-                if gone.count == limit {
-                    buckets[bucket] = Array(keys[position...])
-                    break
-                }
+            while gone.count < limit, let key = keys.popLast() {
                 // A key forgotten, or gone and back since, is held by a later bucket: this filing is stale.
                 guard let index = present.index(forKey: key), present.values[index].bucket == bucket else { continue }
                 let lastSeen = present.values[index].lastSeen
@@ -128,7 +125,10 @@ public struct PresenceTracker<Subject> {
                     present.values[index].bucket = file(key, at: lastSeen)
                 }
             }
-            if gone.count == limit { break }
+            if !keys.isEmpty {
+                buckets[bucket] = keys
+                break
+            }
             bucket += 1
         }
         firstBucket = buckets.isEmpty ? nil : bucket

@@ -16,6 +16,23 @@ public struct TagID: Hashable, Sendable, BitwiseCopyable, CustomStringConvertibl
     /// The empty identifier.
     public init() { bitCount = 0 }
 
+    /// Hashes the words in use only: the rest are zero in every identifier, and the matcher hashes
+    /// each read's identifier at least once.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bitCount)
+        hasher.combine(w0)
+        guard bitCount > 64 else { return }
+        hasher.combine(w1)
+        guard bitCount > 128 else { return }
+        hasher.combine(w2)
+        hasher.combine(w3)
+        guard bitCount > 256 else { return }
+        hasher.combine(w4)
+        hasher.combine(w5)
+        hasher.combine(w6)
+        hasher.combine(w7)
+    }
+
     /// Creates an identifier from bytes; `nil` when there are more than `maxBytes`.
     /// - Parameter bitCount: the number of significant bits, when it is not a whole number of bytes.
     public init?<C: Collection>(bytes: C, bitCount: Int? = nil) where C.Element == UInt8 {
