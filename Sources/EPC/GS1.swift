@@ -121,10 +121,35 @@ public enum GS1 {
     /// Two uppercase hex digits.
     static func hexByte(_ byte: UInt8) -> String { String(format2: byte) }
 
-    /// Digits of `value`, left-padded with zeros to `width`.
-    static func padded(_ value: UInt64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    /// Digits of `value`, left-padded with zeros to `width` (a GTIN-14 is a small string, so no allocation).
+    public static func padded(_ value: UInt64, _ width: Int) -> String {
+        String(unsafeUninitializedCapacity: max(width, 20)) { writeDecimal(value, width: width, into: $0, at: 0) }
+    }
+
+    /// Writes `value` in at least `width` digits, zero-padded, at `start`; returns the index after the last digit.
+    /// `buffer` must have room for `max(width, 20)` bytes from `start`.
+    @inline(__always)
+    static func writeDecimal(_ value: UInt64, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var count = 1
+        var rest = value / 10
+        while rest > 0 { count &+= 1; rest /= 10 }
+        let end = start &+ max(count, width)
+        var index = end
+        rest = value
+        while index > start {
+            index &-= 1
+            buffer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        return end
+    }
+
+    /// Writes `text` at `start`; returns the index after it.
+    @inline(__always)
+    static func write(_ text: StaticString, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        let bytes = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[start...]).initialize(fromContentsOf: bytes)
+        return start &+ bytes.count
     }
 }
 

@@ -148,13 +148,26 @@ public struct SGTIN96: Hashable, Sendable {
     public var gtin14: String { GS1.padded(gtinValue, 14) }
 
     /// The pure-identity URI, `urn:epc:id:sgtin:0614141.812345.6789`.
-    public var pureIdentityURI: String {
-        "urn:epc:id:sgtin:\(companyPrefix).\(GS1.padded(itemReference, itemReferenceDigits)).\(serial)"
-    }
+    /// Written in one pass into one allocation: the pipeline builds one per item event.
+    public var pureIdentityURI: String { uri(scheme: "urn:epc:id:sgtin:", filter: nil) }
 
     /// The tag URI, `urn:epc:tag:sgtin-96:3.0614141.812345.6789`.
-    public var tagURI: String {
-        "urn:epc:tag:sgtin-96:\(filter).\(companyPrefix).\(GS1.padded(itemReference, itemReferenceDigits)).\(serial)"
+    public var tagURI: String { uri(scheme: "urn:epc:tag:sgtin-96:", filter: filter) }
+
+    private func uri(scheme: StaticString, filter: UInt8?) -> String {
+        // Room for every field at its widest (20 digits each) and the dots between them.
+        String(unsafeUninitializedCapacity: scheme.utf8CodeUnitCount + 4 * 21) { buffer in
+            var end = GS1.write(scheme, into: buffer, at: 0)
+            if let filter {
+                end = GS1.writeDecimal(UInt64(filter), width: 1, into: buffer, at: end)
+                buffer[end] = UInt8(ascii: "."); end += 1
+            }
+            end = GS1.writeDecimal(companyPrefix.value, width: companyPrefix.digits, into: buffer, at: end)
+            buffer[end] = UInt8(ascii: "."); end += 1
+            end = GS1.writeDecimal(itemReference, width: itemReferenceDigits, into: buffer, at: end)
+            buffer[end] = UInt8(ascii: "."); end += 1
+            return GS1.writeDecimal(serial, width: 1, into: buffer, at: end)
+        }
     }
 
     /// The 12 bytes of the binary encoding.

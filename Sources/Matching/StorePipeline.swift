@@ -42,12 +42,15 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     private let checkoutZones: Set<UInt16>
     private let checkoutOfWorkstation: [String: UInt16]
     private let soleCheckout: UInt16?
-    private let sourceNames: [UInt16: String]
+    // By source index ("?" for an index no source has): read on every event, so an array, not a dictionary.
+    private let sourceNames: [String]
     private let zoneOfAntenna: [UInt32: UInt16]
     private let defaultZoneOfSource: [UInt16: UInt16]
     private let edgeFilter: EdgeFilter
     private let counters: [UInt16: any SourceCounters]
-    private var directory: Directory
+    // Boxed: a method called on a struct held in a class's `var` copies the struct first (a retain and
+    // a release per table, on every read); on a `let` in a final class it does not.
+    private var directory: DirectoryBox
     private let pendingDirectory = Mutex<Directory?>(nil)
     private let pendingAnnouncements = Mutex<[(EventPayload, Timestamp)]>([])
     private var presence: PresenceTracker<Subject>
@@ -91,7 +94,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         self.configuration = configuration
         self.sink = sink
         self.logger = logger
-        self.directory = directory
+        self.directory = DirectoryBox(directory)
         self.counters = counters
         zoneNames = layout.zones.map(\.name)
         var zoneIndex: [String: UInt16] = [:]
@@ -112,7 +115,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             }
             if let zone = source.defaultZone, let z = zoneIndex[zone] { defaults[source.index] = z }
         }
-        sourceNames = names
+        sourceNames = (0..<(Int(names.keys.max() ?? 0) + 1)).map { names[UInt16($0)] ?? "?" }
         zoneOfAntenna = antennaZones
         defaultZoneOfSource = defaults
         do {
@@ -171,15 +174,15 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
 
     /// Who or what a tag is; `nil` for a foreign tag.
     private func classify(_ read: TagRead) -> Subject? {
-        if let customer = directory.customer(credential: read.tag) {
-            return directory.recognitionConsent(of: customer) ? .customer(customer) : .visitor
+        if let customer = directory.value.customer(credential: read.tag) {
+            return directory.value.recognitionConsent(of: customer) ? .customer(customer) : .visitor
         }
         // An unregistered card is a person all the same: counted, never identified.
         if read.kind == .card { return .visitor }
         guard edgeFilter.accepts(read.tag) else { return nil }
         if sold.contains(read.tag) { return .sold(gtin: Self.gtin(of: read.tag)) }
         guard let gtin = Self.gtin(of: read.tag) else { return .tag(gtin: nil) }
-        if let product = directory.product(gtin: gtin) { return .item(product, gtin: gtin) }
+        if let product = directory.value.product(gtin: gtin) { return .item(product, gtin: gtin) }
         return .tag(gtin: gtin)
     }
 
@@ -222,16 +225,16 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         event.visit = visit.id
         emit(.presenceEnter(event), at: read.timestamp)
         let zoneName = zoneNames[Int(key.zone)]
-        let reader = sourceNames[read.source] ?? "?"
-        let tier = directory.tier(of: index)
-        let arrival = Arrival(token: directory.token(of: index), visit: visit.id, zone: zoneName, reader: reader,
-                              firstName: directory.firstName(of: index), tier: tier)
+        let reader = readerName(read.source)
+        let tier = directory.value.tier(of: index)
+        let arrival = Arrival(token: directory.value.token(of: index), visit: visit.id, zone: zoneName, reader: reader,
+                              firstName: directory.value.firstName(of: index), tier: tier)
         if isNew { emit(.customerArrival(arrival), at: read.timestamp) }
         // Only the first pass through an entrance is an arrival: one promoted while in the store is
         // not greeted as they walk out.
         if entranceZones.contains(key.zone), !visit.passedEntrance {
             visit.passedEntrance = true
-            let id = directory.id(of: index)
+            let id = directory.value.id(of: index)
             let suppressed = lastVipAlert[id].map {
                 read.timestamp.milliseconds(since: $0) < configuration.vipSuppression.milliseconds
             } ?? false
@@ -275,28 +278,28 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     }
 
     private func presenceEvent(key: PresenceTracker<Subject>.Key, subject: Subject, source: UInt16, antenna: UInt16) -> Presence {
-        var event = Presence(zone: zoneNames[Int(key.zone)], reader: sourceNames[source] ?? "?", antenna: Int(antenna), subject: .tag)
+        var event = Presence(zone: zoneNames[Int(key.zone)], reader: readerName(source), antenna: Int(antenna), subject: .tag)
         switch subject {
         case .customer(let index):
             event.subject = .customer
-            event.token = directory.token(of: index)
+            event.token = directory.value.token(of: index)
         case .visitor:
             event.subject = .visitor
         case .item(let product, let gtin):
             event.subject = .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = Self.gtinText(gtin)
-            event.product = directory.name(ofProduct: product)
+            event.product = directory.value.name(ofProduct: product)
         case .tag(let gtin):
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
         case .sold(let gtin):
             // Anonymous like every item: nothing on it points to the sale or the buyer.
-            let product = gtin.flatMap(directory.product(gtin:))
+            let product = gtin.flatMap(directory.value.product(gtin:))
             event.subject = product == nil ? .tag : .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
-            event.product = product.map(directory.name(ofProduct:))
+            event.product = product.map(directory.value.name(ofProduct:))
             event.sold = true
         }
         return event
@@ -311,26 +314,27 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         return tag.hex
     }
 
-    static func gtinText(_ gtin: UInt64) -> String {
-        let text = String(gtin)
-        return String(repeating: "0", count: max(0, 14 - text.count)) + text
+    private func readerName(_ source: UInt16) -> String {
+        Int(source) < sourceNames.count ? sourceNames[Int(source)] : "?"
     }
+
+    static func gtinText(_ gtin: UInt64) -> String { GS1.padded(gtin, 14) }
 
     // MARK: Transactions, status, time
 
     /// Enriches a sale with catalogue names and the customer's token, and publishes it.
     public func process(transaction: PosTransaction, from source: UInt16) {
         local.transactions &+= 1
-        let token = transaction.loyaltyID.flatMap(directory.customerIndex(loyaltyID:)).map(directory.token(of:))
+        let token = transaction.loyaltyID.flatMap(directory.value.customerIndex(loyaltyID:)).map(directory.value.token(of:))
         let lines = transaction.lines.map { line -> EnrichedTransaction.Line in
-            let product = line.gtin.flatMap(UInt64.init).flatMap(directory.product(gtin:))
+            let product = line.gtin.flatMap(UInt64.init).flatMap(directory.value.product(gtin:))
             return EnrichedTransaction.Line(number: line.number, kind: line.kind, gtin: line.gtin, itemId: line.itemID,
-                                            description: line.description, product: product.map(directory.name(ofProduct:)),
-                                            category: product.flatMap(directory.category(ofProduct:)),
+                                            description: line.description, product: product.map(directory.value.name(ofProduct:)),
+                                            category: product.flatMap(directory.value.category(ofProduct:)),
                                             quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, discount: line.discount)
         }
         let enriched = EnrichedTransaction(
-            source: sourceNames[source] ?? "?", key: transaction.key, posStore: transaction.storeID,
+            source: readerName(source), key: transaction.key, posStore: transaction.storeID,
             workstation: transaction.workstationID, sequenceNumber: transaction.sequenceNumber, businessDay: transaction.businessDay,
             endedAt: transaction.endedAt, operatorId: transaction.operatorID, currency: transaction.currency, lines: lines,
             tenders: transaction.tenders, total: transaction.total, tax: transaction.tax, token: token,
@@ -374,7 +378,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
 
     private func emitStatus(source: UInt16, state: ReaderStatus.State, message: String?, at time: Timestamp) {
         let counter = counters[source]
-        emit(.readerStatus(ReaderStatus(reader: sourceNames[source] ?? "?", state: state, message: message,
+        emit(.readerStatus(ReaderStatus(reader: readerName(source), state: state, message: message,
                                         reads: counter?.accepted ?? 0, drops: counter?.dropped ?? 0)), at: time)
     }
 
@@ -415,7 +419,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
 
     /// Re-resolves every present tag against the new directory, keeping visits by customer id.
     private func swap(to replacement: Directory) {
-        let old = directory
+        let old = directory.value
         // By customer id: positions change between loads. Only the customers present now are looked up.
         func moved(_ index: Int32) -> Int32? {
             guard let moved = replacement.customerIndex(id: old.id(of: index)), replacement.recognitionConsent(of: moved) else { return nil }
@@ -428,7 +432,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             if let moved = moved(index) { remappedVisits[moved] = visit }
         }
         visits = remappedVisits
-        directory = replacement
+        directory = DirectoryBox(replacement)
         presence.remapSubjects { key, subject in
             switch subject {
             case .customer(let index):
@@ -523,4 +527,10 @@ public final class PipelineStatistics: Sendable {
                  soldSightings: soldSightings.load(ordering: .relaxed),
                  present: present.load(ordering: .relaxed), visits: visits.load(ordering: .relaxed))
     }
+}
+
+/// One directory, shared by reference.
+private final class DirectoryBox: Sendable {
+    let value: Directory
+    init(_ value: Directory) { self.value = value }
 }

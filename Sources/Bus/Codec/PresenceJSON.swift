@@ -60,6 +60,16 @@ struct JSONWriter {
     /// (slashes are not, as the codec's `withoutEscapingSlashes`).
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Nearly every string has nothing to escape: copied whole.
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
@@ -256,21 +266,29 @@ struct FlatJSONReader {
     private mutating func rawString() -> Range<Int>? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = i
+        var bits: UInt8 = 0
         while let c = byte {
             if c == UInt8(ascii: "\"") {
                 i += 1
+                lastStringIsASCII = bits < 0x80
                 return start..<(i - 1)
             }
             guard c != UInt8(ascii: "\\"), c >= 0x20 else { return nil }
+            bits |= c
             i += 1
         }
         return nil
     }
 
+    /// Whether the string ``rawString()`` last returned is all ASCII.
+    private var lastStringIsASCII = false
+
     /// A string without escapes, as valid UTF-8.
     private mutating func string() -> String? {
         guard let range = rawString() else { return nil }
-        return String(validating: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self)
+        let utf8 = UnsafeBufferPointer(rebasing: b[range])
+        // ASCII is valid UTF-8 as it is; the generic validation would look up its metadata on every call.
+        return lastStringIsASCII ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
     }
 
     /// The bytes of a number in JSON's grammar: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
