@@ -112,6 +112,9 @@ final class SubscriberThread: @unchecked Sendable {
     // Touched by the thread only until `stop()` returns.
     private(set) var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private(set) var lastReceiptNanos: UInt64 = 0
+    /// When the last `presence.enter` arrived: exits come an absence later by design, so they would
+    /// stretch the time the unique reads took.
+    private(set) var lastEnterReceiptNanos: UInt64 = 0
 
     init(subscriber: EventSubscriber, entries: EntryTimes) {
         self.subscriber = subscriber
@@ -169,6 +172,7 @@ final class SubscriberThread: @unchecked Sendable {
                 countedDelivered.add(1, ordering: .relaxed)
                 guard isEnter else { continue }
                 countedEnters.add(1, ordering: .relaxed)
+                lastEnterReceiptNanos = received
                 if let serial {
                     let entered = entries.get(serial)
                     if entered != 0, received > entered { histogram.record(received - entered) }

@@ -158,7 +158,9 @@ struct EndToEndBench {
         result.readsPerSecond = Double(result.readsIn) / pushSeconds
         result.enterEvents = listener.enters
         result.events = listener.delivered
-        result.uniqueEventsPerSecond = Double(result.enterEvents) / outSeconds
+        // Unique reads → their enter events, timed to the last enter: exits fall due an absence (3 s) later.
+        let enterSeconds = Double(max(listener.lastEnterReceiptNanos, pushedUntil) - start) / 1e9
+        result.uniqueEventsPerSecond = Double(result.enterEvents) / enterSeconds
         result.eventsPerSecond = Double(result.events) / outSeconds
         result.latency = phase.offeredRate == nil ? nil : listener.histogram
         result.cpuCores = (after.cpuSeconds - before.cpuSeconds) / Double(after.cpuSeconds > before.cpuSeconds ? (lastReceipt - start) : 1) * 1e9
