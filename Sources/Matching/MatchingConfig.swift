@@ -4,6 +4,9 @@ import GatewayCore
 public struct MatchingConfig: ConfigSection, Sendable {
     /// A tag not seen in a zone for this long has left it.
     public var absence: Duration = .seconds(3)
+    /// (Tag, zone) pairs the presence table is sized for at start. Growing past it rehashes the whole
+    /// table on the pipeline thread, a stall of tens of milliseconds at a few hundred thousand tags.
+    public var presenceCapacity: Int = 65_536
     /// The tier whose arrivals raise the staff alert.
     public var vipTier: String = "vip"
     /// A VIP who arrives again within this window raises no second alert.
@@ -35,6 +38,7 @@ public struct MatchingConfig: ConfigSection, Sendable {
     /// Reads `matching:`.
     public init(config: ConfigMap) throws {
         absence = try config.value("absence", default: absence)
+        presenceCapacity = try config.value("presenceCapacity", default: presenceCapacity)
         vipTier = try config.value("vipTier", default: vipTier)
         vipSuppression = try config.value("vipSuppression", default: vipSuppression)
         statusInterval = try config.value("statusInterval", default: statusInterval)
@@ -44,6 +48,9 @@ public struct MatchingConfig: ConfigSection, Sendable {
         soldRetention = try config.value("soldRetention", default: soldRetention)
         guard absence >= .milliseconds(100) else {
             throw ConfigError(.invalidValue, at: config.path(of: "absence"), "\(absence) is too short (at least 100ms)")
+        }
+        guard (1...(1 << 24)).contains(presenceCapacity) else {
+            throw ConfigError(.invalidValue, at: config.path(of: "presenceCapacity"), "\(presenceCapacity) is out of range (1–16777216)")
         }
     }
 }

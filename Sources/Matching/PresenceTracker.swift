@@ -57,10 +57,10 @@ public struct PresenceTracker<Subject> {
     /// The width of a bucket: well under the pipeline's tick, so it does not coarsen exits.
     static var bucketMicros: UInt64 { 10_000 }
 
-    /// Creates a tracker with the absence after which a tag has left.
-    public init(absence: Duration) {
+    /// Creates a tracker with the absence after which a tag has left, sized for `capacity` pairs present at once.
+    public init(absence: Duration, capacity: Int = 4_096) {
         absenceMicros = UInt64(absence.milliseconds) * 1_000
-        present.reserveCapacity(4_096)
+        present.reserveCapacity(capacity)
     }
 
     /// Number of (tag, zone) pairs present.

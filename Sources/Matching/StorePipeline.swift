@@ -124,7 +124,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             logger.critical("\(error); dropping every tag until the config is fixed")
             edgeFilter = .rejectAll
         }
-        presence = PresenceTracker(absence: configuration.absence)
+        presence = PresenceTracker(absence: configuration.absence, capacity: configuration.presenceCapacity)
         baskets = CheckoutBaskets(keep: configuration.basketLookback + configuration.basketSlack * 2)
         sold = SoldItems(retention: configuration.soldRetention)
     }

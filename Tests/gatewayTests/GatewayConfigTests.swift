@@ -121,6 +121,16 @@ struct GatewayConfigTests {
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "nil") does not mention \(expected)")
     }
 
+    @Test("matching.presenceCapacity: 65536 by default, set within 1–16777216, its key path named otherwise")
+    func presenceCapacity() throws {
+        #expect(try load("").matching.presenceCapacity == 65_536)
+        #expect(try load("matching:\n  presenceCapacity: 500000\n").matching.presenceCapacity == 500_000)
+        for yaml in ["matching:\n  presenceCapacity: 0\n", "matching:\n  presenceCapacity: 20000000\n", "matching:\n  presenceCapacity: many\n"] {
+            let error = error(yaml)
+            #expect(error?.description.contains("matching.presenceCapacity") == true, "\(error?.description ?? "accepted"): \(yaml)")
+        }
+    }
+
     @Test("crm.consent: off by default; when on, at /crm/consent and never without a token")
     func consentInput() throws {
         let defaults = try load("").crm.consent

@@ -22,6 +22,15 @@ struct EndToEndPhase: Sendable {
     var readers: Int
     /// Name in the report, e.g. `at_10k`.
     var name: String
+
+    /// `matching.presenceCapacity` as a store would set it for this load: the new tags its readers
+    /// see within one absence (room for a million when unbounded), never below the default.
+    var presenceCapacity: Int {
+        let matching = MatchingConfig()
+        let absenceSeconds = Double(matching.absence.components.seconds)
+        let present = offeredRate.map { Int(Double($0) * (1 - duplicateShare) * absenceSeconds * 1.25) } ?? 1 << 20
+        return max(matching.presenceCapacity, present)
+    }
 }
 
 /// What one phase measured.
@@ -108,7 +117,9 @@ struct EndToEndBench {
         var layout = StoreLayoutConfig()
         layout.companyPrefixes = [SyntheticTags.companyPrefix]
         let directory = Directory(customers: [], products: [.init(gtin: SyntheticTags.gtin, name: "Blue Scarf", category: "accessories")])
-        let pipeline = StorePipeline(configuration: MatchingConfig(), layout: layout, sources: sources, counters: counters,
+        var matching = MatchingConfig()
+        matching.presenceCapacity = phase.presenceCapacity
+        let pipeline = StorePipeline(configuration: matching, layout: layout, sources: sources, counters: counters,
                                      directory: directory, sink: publisher, logger: logger)
         let runner = PipelineRunner(readSinks: sinks, transactionSinks: [], doorbell: doorbell, inbox: inbox, processor: pipeline, logger: logger)
         let subscriber = try EventSubscriber(endpoints: [publisher.endpoint], receiveHighWaterMark: bus.receiveHighWaterMark, logger: logger)

@@ -139,6 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
                 report.add("\(prefix).cpu_cores", result.cpuCores, "cores")
                 report.add("\(prefix).rss_mib", result.residentMiB, "MiB")
                 report.add("\(prefix).drops", Double(result.drops), "")
+                report.add("\(prefix).presence_capacity", Double(phase.presenceCapacity), "pairs")
                 switch phase.name {
                 case "at_10k": report.addLatency("latency_us.at_10k", result.latency, p99Target: 250)
                 case "at_100k": report.addLatency("latency_us.at_100k", result.latency, p99Target: 1_000)
