@@ -349,8 +349,7 @@ public struct Directory: Sendable {
     public func gtin(ofProduct index: Int32) -> String {
         let digits = Int(gtinDigits[Int(index)])
         guard digits > 0 else { return gtinTexts[index] ?? "" }
-        let text = String(gtinValues[Int(index)])
-        return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
+        return GS1.padded(gtinValues[Int(index)], digits)
     }
 
     /// The customer at `position`, rebuilt as it was given.
