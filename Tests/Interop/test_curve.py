@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import zmq
@@ -34,14 +35,14 @@ def subscriber(endpoint: str, server_public: bytes | None, public: bytes | None 
 
 
 def received(socket, seconds: float) -> list[dict]:
+    """The events that arrive within `seconds`: a store that never pauses must not keep this listening for ever."""
     events = []
     poller = zmq.Poller()
     poller.register(socket, zmq.POLLIN)
-    deadline = seconds * 1000
-    while poller.poll(deadline):
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0 and poller.poll(left * 1000):
         frames = socket.recv_multipart()
         events.append(json.loads(frames[-1]))
-        deadline = 200
     return events
 
 
