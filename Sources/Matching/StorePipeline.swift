@@ -295,11 +295,13 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
             event.gtin = gtin.map(Self.gtinText)
         case .sold(let gtin):
             // Anonymous like every item: nothing on it points to the sale or the buyer.
-            let product = gtin.flatMap(directory.value.product(gtin:))
+            // Closures, not `directory.value.product(gtin:)`: a method reference copies the directory
+            // (a retain and a release of every table), and the compiler hoisted that copy onto every event.
+            let product = gtin.flatMap { directory.value.product(gtin: $0) }
             event.subject = product == nil ? .tag : .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
-            event.product = product.map(directory.value.name(ofProduct:))
+            event.product = product.map { directory.value.name(ofProduct: $0) }
             event.sold = true
         }
         return event

@@ -100,6 +100,31 @@ struct PresenceJSONTests {
         #expect(mutatedFastReads > 0)
     }
 
+    @Test("numbers are spelled exactly as Double.description spells them: every RSSI in hundredths of a dBm, and random doubles")
+    func numbersAsDescription() {
+        func written(_ value: Double) -> String {
+            String(decoding: JSONWriter.bytes(capacity: 32) { $0.number(value) }, as: UTF8.self)
+        }
+        // Every value a reader's Int16 centi-dBm can give, and hundredths far beyond.
+        for hundredths in Int(Int16.min)...Int(Int16.max) {
+            let value = Double(hundredths) / 100
+            #expect(written(value) == value.description, "\(hundredths) hundredths")
+            if written(value) != value.description { return }
+        }
+        var random = SplitMix64(seed: 42)
+        let specials: [Double] = [0, -0.0, 1e-7, 5e-324, 1e13, 9_999_999_999_999.99, 1e15, 1e16, -1.25e300, 0.1 + 0.2, 123_456_789.01]
+        let randoms = (0..<20_000).map { i -> Double in
+            switch i % 3 {
+            case 0: Double(Int64.random(in: -1_000_000_000_000_000...1_000_000_000_000_000, using: &random)) / 100
+            case 1: Double.random(in: -1_000...1_000, using: &random)
+            default: Double(bitPattern: random.next())
+            }
+        }
+        for value in specials + randoms where value.isFinite {
+            #expect(written(value) == value.description, "\(value.bitPattern)")
+        }
+    }
+
     @Test("the codec writes presences this way, and a NaN RSSI is a codec error, not a crash")
     func codecUsesItAndRefusesNaN() throws {
         let presence = Presence(zone: "entrance", reader: "door", antenna: 1, subject: .item, epc: "urn:epc:id:sgtin:0614141.812345.6789", rssi: -61)

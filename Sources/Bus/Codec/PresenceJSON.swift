@@ -14,107 +14,165 @@ import GatewayCore
 enum PresenceJSON {
     /// The body of `event`, whose payload is `presence`; throws on a value JSON cannot carry (a NaN RSSI).
     static func body(of event: GatewayEvent, _ presence: Presence) throws(BusError) -> [UInt8] {
-        var out = JSONWriter()
-        out.bytes.reserveCapacity(384)
-        out.key("v"); out.integer(GatewayEvent.schemaVersion)
-        out.key("seq"); out.integer(event.seq)
-        out.key("gateway"); out.string(event.gateway)
-        out.key("store"); out.string(event.store)
-        out.key("type"); out.string(event.type.rawValue)
-        out.key("ts"); out.timestamp(event.ts)
-        out.key("zone"); out.string(presence.zone)
-        out.key("reader"); out.string(presence.reader)
-        out.key("antenna"); out.integer(presence.antenna)
-        out.key("subject"); out.string(presence.subject.rawValue)
-        if let token = presence.token { out.key("token"); out.string(token) }
-        if let visit = presence.visit { out.key("visit"); out.string(visit) }
-        if let epc = presence.epc { out.key("epc"); out.string(epc) }
-        if let gtin = presence.gtin { out.key("gtin"); out.string(gtin) }
-        if let product = presence.product { out.key("product"); out.string(product) }
-        if let rssi = presence.rssi {
-            guard rssi.isFinite else { throw BusError(.codec, "cannot encode \(event.type.topic) seq \(event.seq): .rssi: \(rssi) is not a JSON number") }
-            out.key("rssi"); out.number(rssi)
+        if let rssi = presence.rssi, !rssi.isFinite {
+            throw BusError(.codec, "cannot encode \(event.type.topic) seq \(event.seq): .rssi: \(rssi) is not a JSON number")
         }
-        if let dwellMs = presence.dwellMs { out.key("dwellMs"); out.integer(dwellMs) }
-        if let visitEnd = presence.visitEnd { out.key("visitEnd"); out.bool(visitEnd) }
-        if let sold = presence.sold { out.key("sold"); out.bool(sold) }
-        out.bytes.append(UInt8(ascii: "}"))
-        return out.bytes
+        // Written straight into the array's storage, sized once for the worst case: every string byte
+        // escaped as `\u00XX`, every number at its longest, every key present.
+        var strings = event.gateway.utf8.count + event.store.utf8.count + presence.zone.utf8.count + presence.reader.utf8.count
+        for text in [presence.token, presence.visit, presence.epc, presence.gtin, presence.product] { strings += text?.utf8.count ?? 0 }
+        return JSONWriter.bytes(capacity: 512 + 6 * strings) { out in
+            out.key("v"); out.integer(GatewayEvent.schemaVersion)
+            out.key("seq"); out.integer(event.seq)
+            out.key("gateway"); out.string(event.gateway)
+            out.key("store"); out.string(event.store)
+            out.key("type"); out.string(event.type.rawValue)
+            out.key("ts"); out.timestamp(event.ts)
+            out.key("zone"); out.string(presence.zone)
+            out.key("reader"); out.string(presence.reader)
+            out.key("antenna"); out.integer(presence.antenna)
+            out.key("subject"); out.string(presence.subject.rawValue)
+            if let token = presence.token { out.key("token"); out.string(token) }
+            if let visit = presence.visit { out.key("visit"); out.string(visit) }
+            if let epc = presence.epc { out.key("epc"); out.string(epc) }
+            if let gtin = presence.gtin { out.key("gtin"); out.string(gtin) }
+            if let product = presence.product { out.key("product"); out.string(product) }
+            if let rssi = presence.rssi { out.key("rssi"); out.number(rssi) }
+            if let dwellMs = presence.dwellMs { out.key("dwellMs"); out.integer(dwellMs) }
+            if let visitEnd = presence.visitEnd { out.key("visitEnd"); out.bool(visitEnd) }
+            if let sold = presence.sold { out.key("sold"); out.bool(sold) }
+            out.byte(UInt8(ascii: "}"))
+        }
     }
 }
 
-/// Appends one flat JSON object's members to a byte buffer.
+/// Writes one flat JSON object's members into memory sized beforehand.
+///
+/// Cheaper than appending to an `Array`, which checks its uniqueness and capacity on every byte and
+/// may reallocate: the caller sizes the memory for the worst case, and a write past it traps.
 struct JSONWriter {
-    var bytes: [UInt8] = []
+    private let base: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    /// The bytes `write` produces, in an array of at most `capacity` bytes.
+    static func bytes(capacity: Int, _ write: (inout JSONWriter) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            var writer = JSONWriter(base: buffer.baseAddress!, capacity: capacity)
+            write(&writer)
+            initialized = writer.count
+        }
+    }
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        precondition(count < capacity, "JSONWriter: sized too small")
+        base[count] = value
+        count &+= 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        precondition(bytes.count <= capacity - count, "JSONWriter: sized too small")
+        (base + count).update(from: source, count: bytes.count)
+        count &+= bytes.count
+    }
 
     /// Opens the object on the first key, separates the later ones.
     mutating func key(_ name: StaticString) {
-        bytes.append(bytes.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
-        bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        byte(count == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        byte(UInt8(ascii: "\""))
+        name.withUTF8Buffer { append($0) }
+        byte(UInt8(ascii: "\""))
+        byte(UInt8(ascii: ":"))
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped, as `JSONEncoder` does
     /// (slashes are not, as the codec's `withoutEscapingSlashes`).
     mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         // Nearly every string has nothing to escape: copied whole.
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
             for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
-            bytes.append(contentsOf: utf8)
+            append(utf8)
             return true
         }
         if copied == true {
-            bytes.append(UInt8(ascii: "\""))
+            byte(UInt8(ascii: "\""))
             return
         }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
+        for next in text.utf8 {
+            switch next {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): byte(UInt8(ascii: "\\")); byte(next)
+            case 0x0A: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "n"))
+            case 0x0D: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "r"))
+            case 0x09: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "t"))
+            case 0x08: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "b"))
+            case 0x0C: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "f"))
             case 0..<0x20:
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                bytes.append(Self.hex[Int(byte >> 4)])
-                bytes.append(Self.hex[Int(byte & 0x0F)])
-            default: bytes.append(byte)
+                byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "u")); byte(UInt8(ascii: "0")); byte(UInt8(ascii: "0"))
+                byte(Self.hex[Int(next >> 4)])
+                byte(Self.hex[Int(next & 0x0F)])
+            default: byte(next)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A decimal integer.
     mutating func integer<T: BinaryInteger>(_ value: T) {
-        if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            return
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        var magnitude = UInt64(value.magnitude)
+        // Digits land from the right of their place, so nothing is reversed.
+        var length = 1
+        var scale: UInt64 = 10
+        while length < 20, magnitude >= scale {
+            length += 1
+            scale = scale &* 10
         }
-        var magnitude = value.magnitude
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        let start = bytes.count
-        while magnitude > 0 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10))
+        precondition(length <= capacity - count, "JSONWriter: sized too small")
+        var position = count + length
+        count = position
+        repeat {
+            position -= 1
+            base[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
             magnitude /= 10
-        }
-        bytes[start...].reverse()
+        } while magnitude > 0
     }
 
     /// A finite double, in Swift's shortest round-tripping spelling (`-61.5`, `-61.0`, `1e-07`): all JSON numbers.
     mutating func number(_ value: Double) {
-        bytes.append(contentsOf: value.description.utf8)
+        // An RSSI is a whole number of hundredths of a dBm: written from that integer, without building
+        // a `String`. The text is the same: a multiple of 0.01 this small has no shorter decimal that
+        // rounds to it, and Swift writes whole numbers with `.0`.
+        let hundredths = (value * 100).rounded()
+        if abs(hundredths) < 1e15, hundredths / 100 == value, value != 0 || value.sign == .plus {
+            let whole = Int64(hundredths)
+            if whole < 0 { byte(UInt8(ascii: "-")) }
+            integer(whole.magnitude / 100)
+            byte(UInt8(ascii: "."))
+            let fraction = whole.magnitude % 100
+            byte(UInt8(ascii: "0") &+ UInt8(fraction / 10))
+            if fraction % 10 != 0 { byte(UInt8(ascii: "0") &+ UInt8(fraction % 10)) }
+            return
+        }
+        var text = value.description
+        text.withUTF8 { append($0) }
     }
 
     /// `true` or `false`.
     mutating func bool(_ value: Bool) {
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        let word: StaticString = value ? "true" : "false"
+        word.withUTF8Buffer { append($0) }
     }
 
     /// RFC 3339 UTC with milliseconds, as `Timestamp.rfc3339` spells it, digit by digit.
@@ -122,16 +180,16 @@ struct JSONWriter {
         var seconds = time_t(ts.microseconds / 1_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        bytes.append(UInt8(ascii: "\""))
-        digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
-        digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_sec), 2); bytes.append(UInt8(ascii: "."))
+        byte(UInt8(ascii: "\""))
+        digits(Int(parts.tm_year) + 1900, 4); byte(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); byte(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); byte(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); byte(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); byte(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2); byte(UInt8(ascii: "."))
         digits(Int((ts.microseconds / 1_000) % 1_000), 3)
-        bytes.append(UInt8(ascii: "Z"))
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "Z"))
+        byte(UInt8(ascii: "\""))
     }
 
     /// `value` in exactly `width` digits, zero-padded (a year past 9999 is written in full).
@@ -144,7 +202,7 @@ struct JSONWriter {
         for _ in 1..<width { divisor *= 10 }
         var rest = value
         while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
+            byte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
             rest %= divisor
             divisor /= 10
         }
@@ -200,8 +258,15 @@ struct FlatJSONReader {
                 case .gateway: guard let value = string() else { return nil }; gateway = value
                 case .store: guard let value = string() else { return nil }; store = value
                 case .type:
-                    guard let value = string(), let parsed = EventType(rawValue: value) else { return nil }
-                    type = parsed
+                    // Only presences are read here: anything else goes to JSONDecoder.
+                    guard let range = rawString() else { return nil }
+                    if bytes(range, equal: "presence.enter") {
+                        type = .presenceEnter
+                    } else if bytes(range, equal: "presence.exit") {
+                        type = .presenceExit
+                    } else {
+                        return nil
+                    }
                 case .ts:
                     guard let range = rawString(), let value = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: b[range])) else { return nil }
                     ts = value
@@ -209,7 +274,7 @@ struct FlatJSONReader {
                 case .reader: guard let value = string() else { return nil }; reader = value
                 case .antenna: guard let value = integer(Int.self) else { return nil }; antenna = value
                 case .subject:
-                    guard let value = string(), let parsed = PresenceSubject(rawValue: value) else { return nil }
+                    guard let range = rawString(), let parsed = presenceSubject(range) else { return nil }
                     subject = parsed
                 case .token: guard let value = string() else { return nil }; token = value
                 case .visit: guard let value = string() else { return nil }; visit = value
@@ -240,14 +305,38 @@ struct FlatJSONReader {
                             payload: type == .presenceEnter ? .presenceEnter(presence) : .presenceExit(presence))
     }
 
-    /// The names of ``Key``, as bytes, in its order.
-    private static let names: [[UInt8]] = ["v", "seq", "gateway", "store", "type", "ts", "zone", "reader", "antenna", "subject", "token",
-                                           "visit", "epc", "gtin", "product", "rssi", "dwellMs", "visitEnd", "sold"].map { Array($0.utf8) }
+    /// The names of ``Key`` in its order, each packed as ``packed(_:)`` packs a name.
+    private static let names: [UInt64] = ["v", "seq", "gateway", "store", "type", "ts", "zone", "reader", "antenna", "subject", "token",
+                                           "visit", "epc", "gtin", "product", "rssi", "dwellMs", "visitEnd", "sold"].map {
+        Array($0.utf8).withUnsafeBufferPointer { packed($0)! }
+    }
+
+    /// The bytes of a name of at most 8 bytes in one integer, first byte lowest; `nil` for a longer one.
+    /// Unambiguous: a key never holds a NUL (``rawString()`` refuses control characters), so the zero
+    /// padding cannot be mistaken for one.
+    private static func packed(_ name: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard name.count <= 8 else { return nil }
+        var value: UInt64 = 0
+        for (offset, byte) in name.enumerated() { value |= UInt64(byte) << (8 * offset) }
+        return value
+    }
 
     private func key(_ range: Range<Int>) -> Key? {
-        let name = UnsafeBufferPointer(rebasing: b[range])
-        guard let index = Self.names.firstIndex(where: { $0.elementsEqual(name) }) else { return nil }
+        guard let name = Self.packed(UnsafeBufferPointer(rebasing: b[range])), let index = Self.names.firstIndex(of: name) else { return nil }
         return Key(rawValue: UInt32(index))
+    }
+
+    private func presenceSubject(_ range: Range<Int>) -> PresenceSubject? {
+        if bytes(range, equal: "item") { return .item }
+        if bytes(range, equal: "tag") { return .tag }
+        if bytes(range, equal: "customer") { return .customer }
+        if bytes(range, equal: "visitor") { return .visitor }
+        return nil
+    }
+
+    /// Whether the string at `range` is `word`, compared as bytes: no `String` built for an enum's raw value.
+    private func bytes(_ range: Range<Int>, equal word: StaticString) -> Bool {
+        range.count == word.utf8CodeUnitCount && word.withUTF8Buffer { $0.elementsEqual(UnsafeBufferPointer(rebasing: b[range])) }
     }
 
     private var byte: UInt8? { i < b.count ? b[i] : nil }
