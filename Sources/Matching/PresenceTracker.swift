@@ -44,8 +44,10 @@ public struct PresenceTracker<Subject> {
         public var entry: Entry
     }
 
-    private var present: [Key: Entry] = [:]
+    private var present: PresenceTable<Key, Entry>
     private let absenceMicros: UInt64
+    /// Per tracker, so no one can choose tags that collide: tag EPCs are writable.
+    private let seed = UInt64.random(in: .min ... .max)
 
     // Expiry without scanning everything present: each key is filed in the bucket of the time it was
     // last filed (``bucketMicros`` wide), and a read does not move it. When a bucket's time has passed
@@ -60,7 +62,12 @@ public struct PresenceTracker<Subject> {
     /// Creates a tracker with the absence after which a tag has left, sized for `capacity` pairs present at once.
     public init(absence: Duration, capacity: Int = 4_096) {
         absenceMicros = UInt64(absence.milliseconds) * 1_000
-        present.reserveCapacity(capacity)
+        present = PresenceTable(capacity: capacity)
+    }
+
+    @inline(__always)
+    private func hash(_ key: Key) -> UInt32 {
+        UInt32(truncatingIfNeeded: DirectoryHash.tag(key.tag, seed: seed ^ UInt64(key.zone)) >> 32)
     }
 
     /// Number of (tag, zone) pairs present.
@@ -70,12 +77,14 @@ public struct PresenceTracker<Subject> {
     /// `subject` is evaluated only on enter.
     @inline(__always)
     public mutating func observe(_ key: Key, at time: Timestamp, source: UInt16, antenna: UInt16, subject: () -> Subject) -> Bool {
-        if let index = present.index(forKey: key) {
+        let hash = hash(key)
+        if let index = present.position(of: key, hash: hash) {
             // Reads can arrive slightly out of order across antennas; never move lastSeen back.
             if present.values[index].lastSeen < time { present.values[index].lastSeen = time }
             return false
         }
-        present[key] = Entry(firstSeen: time, lastSeen: time, subject: subject(), source: source, antenna: antenna, bucket: file(key, at: time))
+        present.insert(key, Entry(firstSeen: time, lastSeen: time, subject: subject(), source: source, antenna: antenna, bucket: file(key, at: time)),
+                       hash: hash)
         return true
     }
 
@@ -88,7 +97,7 @@ public struct PresenceTracker<Subject> {
     }
 
     /// The entry for a key, if present.
-    public func entry(_ key: Key) -> Entry? { present[key] }
+    public func entry(_ key: Key) -> Entry? { present.position(of: key, hash: hash(key)).map { present.values[$0] } }
 
     /// Removes presences not read for the absence time, handing each to `body` oldest-first.
     ///
@@ -115,7 +124,7 @@ public struct PresenceTracker<Subject> {
             }
             while gone.count < limit, let key = keys.popLast() {
                 // A key forgotten, or gone and back since, is held by a later bucket: this filing is stale.
-                guard let index = present.index(forKey: key), present.values[index].bucket == bucket else { continue }
+                guard let index = present.position(of: key, hash: hash(key)), present.values[index].bucket == bucket else { continue }
                 let lastSeen = present.values[index].lastSeen
                 if lastSeen.microseconds <= cutoff {
                     gone.append(Exit(key: key, entry: present.values[index]))
@@ -139,7 +148,7 @@ public struct PresenceTracker<Subject> {
 
     /// Removes every presence (shutdown), handing each to `body`.
     public mutating func removeAll(_ body: (Exit) -> Void) {
-        for (key, entry) in present { body(Exit(key: key, entry: entry)) }
+        for index in 0..<present.count { body(Exit(key: present.keys[index], entry: present.values[index])) }
         present.removeAll()
         buckets.removeAll()
         firstBucket = nil
@@ -147,9 +156,8 @@ public struct PresenceTracker<Subject> {
 
     /// Rewrites every subject, e.g. after the directory was reloaded.
     public mutating func remapSubjects(_ transform: (Key, Subject) -> Subject) {
-        for index in present.indices {
-            let key = present.keys[index]
-            present.values[index].subject = transform(key, present.values[index].subject)
+        for index in 0..<present.count {
+            present.values[index].subject = transform(present.keys[index], present.values[index].subject)
         }
     }
 }
@@ -157,10 +165,12 @@ public struct PresenceTracker<Subject> {
 extension PresenceTracker {
     /// Rewrites the subject of one present key; nothing when the key is not present.
     public mutating func updateSubject(_ key: Key, _ transform: (Subject) -> Subject) {
-        guard let index = present.index(forKey: key) else { return }
+        guard let index = present.position(of: key, hash: hash(key)) else { return }
         present.values[index].subject = transform(present.values[index].subject)
     }
 
     /// Forgets a key without an exit (a tag that turned out to be foreign).
-    public mutating func forget(_ key: Key) { present.removeValue(forKey: key) }
+    public mutating func forget(_ key: Key) {
+        if let index = present.position(of: key, hash: hash(key)) { present.remove(at: index) }
+    }
 }
