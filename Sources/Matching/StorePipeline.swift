@@ -227,8 +227,8 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         let zoneName = zoneNames[Int(key.zone)]
         let reader = readerName(read.source)
         let tier = directory.value.tier(of: index)
-        let arrival = Arrival(token: directory.value.token(of: index), visit: visit.id, zone: zoneName, reader: reader,
-                              firstName: directory.value.firstName(of: index), tier: tier)
+        let arrival = Arrival(token: directory.token(of: index), visit: visit.id, zone: zoneName, reader: reader,
+                              firstName: directory.firstName(of: index), tier: tier)
         if isNew { emit(.customerArrival(arrival), at: read.timestamp) }
         // Only the first pass through an entrance is an arrival: one promoted while in the store is
         // not greeted as they walk out.
@@ -282,26 +282,25 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         switch subject {
         case .customer(let index):
             event.subject = .customer
-            event.token = directory.value.token(of: index)
+            event.token = directory.token(of: index)
         case .visitor:
             event.subject = .visitor
         case .item(let product, let gtin):
             event.subject = .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = Self.gtinText(gtin)
-            event.product = directory.value.name(ofProduct: product)
+            event.product = directory.name(ofProduct: product)
         case .tag(let gtin):
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
         case .sold(let gtin):
             // Anonymous like every item: nothing on it points to the sale or the buyer.
-            // Closures, not `directory.value.product(gtin:)`: a method reference copies the directory
-            // (a retain and a release of every table), and the compiler hoisted that copy onto every event.
+            // Closures, not `directory.value.product(gtin:)`: a method reference copies the directory.
             let product = gtin.flatMap { directory.value.product(gtin: $0) }
             event.subject = product == nil ? .tag : .item
             event.epc = Self.epcURI(key.tag)
             event.gtin = gtin.map(Self.gtinText)
-            event.product = product.map { directory.value.name(ofProduct: $0) }
+            event.product = product.map { directory.name(ofProduct: $0) }
             event.sold = true
         }
         return event
@@ -535,4 +534,11 @@ public final class PipelineStatistics: Sendable {
 private final class DirectoryBox: Sendable {
     let value: Directory
     init(_ value: Directory) { self.value = value }
+
+    // The text an event carries. Inlined into the pipeline, a read of `value` across the call that
+    // builds the `String` copied the whole directory first (a retain and a release per table, on every
+    // event); in a method of the box, `value` is borrowed from `self`.
+    @inline(never) func name(ofProduct index: Int32) -> String { value.name(ofProduct: index) }
+    @inline(never) func token(of index: Int32) -> String { value.token(of: index) }
+    @inline(never) func firstName(of index: Int32) -> String { value.firstName(of: index) }
 }
