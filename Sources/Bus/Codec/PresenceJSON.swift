@@ -17,11 +17,16 @@ enum PresenceJSON {
         if let rssi = presence.rssi, !rssi.isFinite {
             throw BusError(.codec, "cannot encode \(event.type.topic) seq \(event.seq): .rssi: \(rssi) is not a JSON number")
         }
-        // Written straight into the array's storage, sized once for the worst case: every string byte
-        // escaped as `\u00XX`, every number at its longest, every key present.
-        var strings = event.gateway.utf8.count + event.store.utf8.count + presence.zone.utf8.count + presence.reader.utf8.count
-        for text in [presence.token, presence.visit, presence.epc, presence.gtin, presence.product] { strings += text?.utf8.count ?? 0 }
-        return JSONWriter.bytes(capacity: 512 + 6 * strings) { out in
+        // Written straight into the array's storage, sized once: the strings as they will be written, and
+        // for the rest the most it can take (every key, every number at its longest: 348 bytes).
+        var capacity = 352 + JSONWriter.length(event.gateway) + JSONWriter.length(event.store)
+            + JSONWriter.length(presence.zone) + JSONWriter.length(presence.reader)
+        if let token = presence.token { capacity += JSONWriter.length(token) }
+        if let visit = presence.visit { capacity += JSONWriter.length(visit) }
+        if let epc = presence.epc { capacity += JSONWriter.length(epc) }
+        if let gtin = presence.gtin { capacity += JSONWriter.length(gtin) }
+        if let product = presence.product { capacity += JSONWriter.length(product) }
+        return JSONWriter.bytes(capacity: capacity) { out in
             out.key("v"); out.integer(GatewayEvent.schemaVersion)
             out.key("seq"); out.integer(event.seq)
             out.key("gateway"); out.string(event.gateway)
@@ -127,6 +132,18 @@ struct JSONWriter {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// The bytes ``string(_:)`` writes for `text`: its UTF-8, an escape's extra bytes and the quotes.
+    static func length(_ text: String) -> Int {
+        var length = text.utf8.count + 2
+        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: length += 1
+            default: length += 5
+            }
+        }
+        return length
+    }
 
     /// A decimal integer.
     mutating func integer<T: BinaryInteger>(_ value: T) {
