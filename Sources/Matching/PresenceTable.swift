@@ -1,7 +1,7 @@
 /// The present pairs of a ``PresenceTracker``: an open-addressing hash table over dense arrays.
 ///
 /// Not a `Dictionary`: SipHash over a 72-byte tag on every read, and a rehash that moves every key
-/// and value at once when it grows, were a quarter of the pipeline thread at full load. Here the
+/// and value at once when it grows, were 17–25% of the pipeline thread at full load. Here the
 /// caller hashes (seeded, a few multiplies), keys and values live in dense arrays that grow as
 /// arrays do, and only the slots — 8 bytes each: 32 bits of the hash and the position plus one —
 /// are rebuilt when the table grows. Linear probing with backward-shift deletion: no tombstones,

@@ -54,7 +54,7 @@ enum PresenceJSON {
 /// Writes one flat JSON object's members into memory sized beforehand.
 ///
 /// Cheaper than appending to an `Array`, which checks its uniqueness and capacity on every byte and
-/// may reallocate: the caller sizes the memory for the worst case, and a write past it traps.
+/// may reallocate: the caller sizes the memory for the most it will write, and a write past it traps.
 struct JSONWriter {
     private let base: UnsafeMutablePointer<UInt8>
     private let capacity: Int
