@@ -105,7 +105,7 @@ struct JSONWriter {
         byte(UInt8(ascii: "\""))
         // Nearly every string has nothing to escape: copied whole.
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            for byte in utf8 where Self.needsEscape(byte) { return false }
             append(utf8)
             return true
         }
@@ -133,10 +133,16 @@ struct JSONWriter {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Whether JSON must escape `byte`: a quote, a backslash or a control character.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
     /// The bytes ``string(_:)`` writes for `text`: its UTF-8, an escape's extra bytes and the quotes.
     static func length(_ text: String) -> Int {
         var length = text.utf8.count + 2
-        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        for byte in text.utf8 where needsEscape(byte) {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: length += 1
             default: length += 5
