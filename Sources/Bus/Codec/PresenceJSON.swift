@@ -472,7 +472,7 @@ struct FlatJSONReader {
     private mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard i + count <= b.count else { return false }
-        let matches = word.withUTF8Buffer { $0.elementsEqual(UnsafeBufferPointer(rebasing: b[i..<(i + count)])) }
+        let matches = bytes(i..<(i + count), equal: word)
         if matches { i += count }
         return matches
     }
