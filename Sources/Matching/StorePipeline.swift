@@ -326,12 +326,13 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
     /// Enriches a sale with catalogue names and the customer's token, and publishes it.
     public func process(transaction: PosTransaction, from source: UInt16) {
         local.transactions &+= 1
-        let token = transaction.loyaltyID.flatMap(directory.value.customerIndex(loyaltyID:)).map(directory.value.token(of:))
+        // Closures and the box's methods, not method references on `directory.value`, which copy the directory.
+        let token = transaction.loyaltyID.flatMap { directory.value.customerIndex(loyaltyID: $0) }.map { directory.token(of: $0) }
         let lines = transaction.lines.map { line -> EnrichedTransaction.Line in
-            let product = line.gtin.flatMap(UInt64.init).flatMap(directory.value.product(gtin:))
+            let product = line.gtin.flatMap(UInt64.init).flatMap { directory.value.product(gtin: $0) }
             return EnrichedTransaction.Line(number: line.number, kind: line.kind, gtin: line.gtin, itemId: line.itemID,
-                                            description: line.description, product: product.map(directory.value.name(ofProduct:)),
-                                            category: product.flatMap(directory.value.category(ofProduct:)),
+                                            description: line.description, product: product.map { directory.name(ofProduct: $0) },
+                                            category: product.flatMap { directory.value.category(ofProduct: $0) },
                                             quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, discount: line.discount)
         }
         let enriched = EnrichedTransaction(
