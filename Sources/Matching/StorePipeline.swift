@@ -234,7 +234,7 @@ public final class StorePipeline: PipelineProcessor, @unchecked Sendable {
         // not greeted as they walk out.
         if entranceZones.contains(key.zone), !visit.passedEntrance {
             visit.passedEntrance = true
-            let id = directory.value.id(of: index)
+            let id = directory.id(of: index)
             let suppressed = lastVipAlert[id].map {
                 read.timestamp.milliseconds(since: $0) < configuration.vipSuppression.milliseconds
             } ?? false
@@ -542,4 +542,5 @@ private final class DirectoryBox: Sendable {
     @inline(never) func name(ofProduct index: Int32) -> String { value.name(ofProduct: index) }
     @inline(never) func token(of index: Int32) -> String { value.token(of: index) }
     @inline(never) func firstName(of index: Int32) -> String { value.firstName(of: index) }
+    @inline(never) func id(of index: Int32) -> String { value.id(of: index) }
 }
